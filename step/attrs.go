@@ -1,0 +1,185 @@
+package step
+
+import (
+	"errors"
+	"fmt"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Set stores v into field f of s, converting it the way the field needs.
+// Empty strings leave the field unset.
+func (f *Field) Set(s *Step, v pcommon.Value) error {
+	switch f.Kind {
+	case KindString, KindErrorPart:
+		t, err := StringFromValue(v)
+		if err != nil || t == "" {
+			return err
+		}
+		*f.str(s) = t
+	case KindCount:
+		n, err := CountFromValue(v)
+		if err != nil {
+			return err
+		}
+		*f.count(s) = Int(n)
+	case KindTime:
+		if v.Type() != pcommon.ValueTypeInt || v.Int() < 0 {
+			return fmt.Errorf("want Unix nanoseconds as an int, got %s", v.AsString())
+		}
+		*f.tm(s) = Time(v.Int())
+	case KindStatus:
+		st, err := ParseStatus(v.AsString())
+		if err != nil {
+			return err
+		}
+		s.Status = st
+	case KindProgression:
+		p, err := ParseProgression(v.AsString())
+		if err != nil {
+			return err
+		}
+		s.Progression = p
+	case KindTags:
+		tags, err := TagsFromValue(v)
+		if err != nil {
+			return err
+		}
+		s.Tags = unionTags(s.Tags, tags)
+	}
+	return nil
+}
+
+// put writes field f of s into m under key.
+func (f *Field) put(m pcommon.Map, key string, s *Step) {
+	switch f.Kind {
+	case KindString, KindErrorPart:
+		m.PutStr(key, *f.str(s))
+	case KindCount:
+		m.PutInt(key, **f.count(s))
+	case KindTime:
+		m.PutInt(key, int64(*f.tm(s)))
+	case KindStatus:
+		m.PutStr(key, string(s.Status))
+	case KindProgression:
+		m.PutStr(key, string(s.Progression))
+	case KindTags:
+		sl := m.PutEmptySlice(key)
+		sl.EnsureCapacity(len(s.Tags))
+		for _, t := range s.Tags {
+			sl.AppendEmpty().SetStr(t)
+		}
+	}
+}
+
+// Write puts the set fields of s on a span's attributes as step.* keys. The
+// span becomes the step's anchor: the one span a person finds by step.id.
+func Write(attrs pcommon.Map, s *Step) {
+	for _, f := range Fields {
+		if f.isSet(s) {
+			f.put(attrs, f.Key, s)
+		}
+	}
+}
+
+// AppendPatch adds s to the span's step.patches list, for a step anchored on
+// another span.
+func AppendPatch(attrs pcommon.Map, s *Step) {
+	v, ok := attrs.Get(PatchesKey)
+	var sl pcommon.Slice
+	if ok && v.Type() == pcommon.ValueTypeSlice {
+		sl = v.Slice()
+	} else {
+		sl = attrs.PutEmptySlice(PatchesKey)
+	}
+	m := sl.AppendEmpty().SetEmptyMap()
+	for _, f := range Fields {
+		if f.isSet(s) {
+			f.put(m, f.Name, s)
+		}
+	}
+}
+
+// ErrNoID is returned for a patch without step.id / id.
+var ErrNoID = errors.New("step patch has no id")
+
+// Read returns the patches a span carries: its own step.* fields, if it is
+// an anchor, then each entry of step.patches. A patch with a bad value is
+// returned with an error that names the key, and does not stop the others.
+func Read(attrs pcommon.Map) (patches []Step, errs []error) {
+	var anchor Step
+	var anchorErr error
+	found := false
+	attrs.Range(func(k string, v pcommon.Value) bool {
+		if len(k) < len(Prefix) || k[:len(Prefix)] != Prefix {
+			return true
+		}
+		if k == PatchesKey {
+			p, e := readPatches(v)
+			patches, errs = append(patches, p...), append(errs, e...)
+			return true
+		}
+		if f, ok := byKey[k]; ok {
+			found = true
+			if err := f.Set(&anchor, v); err != nil && anchorErr == nil {
+				anchorErr = fmt.Errorf("%s: %w", k, err)
+			}
+		}
+		return true
+	})
+	if !found {
+		return patches, errs
+	}
+	switch {
+	case anchorErr != nil:
+		errs = append(errs, withID(anchor.ID, anchorErr))
+	case anchor.ID == "":
+		errs = append(errs, ErrNoID)
+	default:
+		patches = append([]Step{anchor}, patches...)
+	}
+	return patches, errs
+}
+
+func readPatches(v pcommon.Value) (out []Step, errs []error) {
+	if v.Type() != pcommon.ValueTypeSlice {
+		return nil, []error{fmt.Errorf("%s: want a list of maps, got a %s", PatchesKey, typeName(v.Type()))}
+	}
+	sl := v.Slice()
+	for i := 0; i < sl.Len(); i++ {
+		e := sl.At(i)
+		if e.Type() != pcommon.ValueTypeMap {
+			errs = append(errs, fmt.Errorf("%s[%d]: want a map, got a %s", PatchesKey, i, typeName(e.Type())))
+			continue
+		}
+		var p Step
+		var perr error
+		e.Map().Range(func(k string, v pcommon.Value) bool {
+			f, ok := byName[k]
+			if !ok {
+				return true
+			}
+			if err := f.Set(&p, v); err != nil {
+				perr = fmt.Errorf("%s[%d].%s: %w", PatchesKey, i, k, err)
+				return false
+			}
+			return true
+		})
+		switch {
+		case perr != nil:
+			errs = append(errs, withID(p.ID, perr))
+		case p.ID == "":
+			errs = append(errs, fmt.Errorf("%s[%d]: %w", PatchesKey, i, ErrNoID))
+		default:
+			out = append(out, p)
+		}
+	}
+	return out, errs
+}
+
+func withID(id string, err error) error {
+	if id == "" {
+		return err
+	}
+	return fmt.Errorf("step %s: %w", id, err)
+}

@@ -1,0 +1,116 @@
+package step
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Status is Letta's StepStatus value.
+type Status string
+
+const (
+	StatusPending   Status = "pending"
+	StatusSuccess   Status = "success"
+	StatusFailed    Status = "failed"
+	StatusCancelled Status = "cancelled"
+)
+
+// statusRank orders statuses for the merge: pending comes before any
+// terminal status. Between terminal statuses the rank is a fixed tie-break
+// that keeps the evidence of a failure rather than hiding it.
+var statusRank = map[Status]int{
+	StatusPending: 1, StatusSuccess: 2, StatusCancelled: 3, StatusFailed: 4,
+}
+
+// ParseStatus accepts Letta's lowercase values and its upper-case enum names.
+func ParseStatus(s string) (Status, error) {
+	st := Status(lowerASCII(s))
+	if _, ok := statusRank[st]; !ok {
+		return "", fmt.Errorf("unknown status %q (want pending, success, failed or cancelled)", s)
+	}
+	return st, nil
+}
+
+// Progression is Letta's StepProgression: how far the step is known to
+// have got.
+type Progression string
+
+const (
+	ProgressionStart            Progression = "start"
+	ProgressionStreamReceived   Progression = "stream_received"
+	ProgressionResponseReceived Progression = "response_received"
+	ProgressionStepLogged       Progression = "step_logged"
+	ProgressionLoggedTrace      Progression = "logged_trace"
+	ProgressionFinished         Progression = "finished"
+)
+
+var progressionRank = map[Progression]int{
+	ProgressionStart: 1, ProgressionStreamReceived: 2, ProgressionResponseReceived: 3,
+	ProgressionStepLogged: 4, ProgressionLoggedTrace: 5, ProgressionFinished: 6,
+}
+
+// ParseProgression accepts the lowercase names.
+func ParseProgression(s string) (Progression, error) {
+	p := Progression(lowerASCII(s))
+	if _, ok := progressionRank[p]; !ok {
+		return "", fmt.Errorf("unknown progression %q", s)
+	}
+	return p, nil
+}
+
+// StopReasons is Letta's StopReasonType vocabulary.
+var StopReasons = map[string]bool{
+	"end_turn": true, "max_steps": true, "tool_rule": true, "requires_approval": true,
+	"error": true, "llm_api_error": true, "invalid_llm_response": true, "invalid_tool_call": true,
+	"no_tool_call": true, "max_tokens_exceeded": true, "context_window_overflow_in_system_prompt": true,
+	"insufficient_credits": true, "cancelled": true,
+}
+
+// FinishReasons is the normalised finish-reason vocabulary.
+var FinishReasons = map[string]bool{
+	"stop": true, "length": true, "tool_call": true, "content_filter": true, "error": true,
+}
+
+// Time is a point in time as Unix nanoseconds; JSON renders it as RFC 3339
+// in UTC. Zero means unset.
+type Time int64
+
+// MarshalJSON writes RFC 3339 with nanoseconds.
+func (t Time) MarshalJSON() ([]byte, error) {
+	return strconv.AppendQuote(nil, time.Unix(0, int64(t)).UTC().Format(time.RFC3339Nano)), nil
+}
+
+// UnmarshalJSON reads RFC 3339 text or a number of Unix nanoseconds.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] != '"' {
+		n, err := strconv.ParseInt(string(b), 10, 64)
+		*t = Time(n)
+		return err
+	}
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	tt, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	*t = Time(tt.UnixNano())
+	return nil
+}
+
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
