@@ -13,6 +13,16 @@ const IDPrefix = "step-"
 // The same span always gets the same id, so redelivery, restarts and several
 // collector instances never create a second record for one step.
 func DeriveID(traceID [16]byte, spanID [8]byte) string {
+	return deriveUUID(IDPrefix, traceID, spanID)
+}
+
+// DeriveRunID names the run of an agent invocation that has no run id of
+// its own ("run-" and a UUID), from the invocation span's trace and span id.
+func DeriveRunID(traceID [16]byte, spanID [8]byte) string {
+	return deriveUUID("run-", traceID, spanID)
+}
+
+func deriveUUID(prefix string, traceID [16]byte, spanID [8]byte) string {
 	var in [24]byte
 	copy(in[:16], traceID[:])
 	copy(in[16:], spanID[:])
@@ -20,18 +30,17 @@ func DeriveID(traceID [16]byte, spanID [8]byte) string {
 	u := sum[:16]
 	u[6] = u[6]&0x0f | 0x40 // version 4
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	var out [41]byte
-	copy(out[:5], IDPrefix)
-	hex.Encode(out[5:13], u[0:4])
+	var out [36]byte
+	hex.Encode(out[0:8], u[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], u[4:6])
 	out[13] = '-'
-	hex.Encode(out[14:18], u[4:6])
+	hex.Encode(out[14:18], u[6:8])
 	out[18] = '-'
-	hex.Encode(out[19:23], u[6:8])
+	hex.Encode(out[19:23], u[8:10])
 	out[23] = '-'
-	hex.Encode(out[24:28], u[8:10])
-	out[28] = '-'
-	hex.Encode(out[29:41], u[10:16])
-	return string(out[:])
+	hex.Encode(out[24:36], u[10:16])
+	return prefix + string(out[:])
 }
 
 // ValidID reports whether id has Letta's step id shape:

@@ -1,0 +1,120 @@
+package stepprocessor
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// slot names one attribute key that some recogniser reads.
+type slot uint16
+
+// keyIndex maps every attribute key that any recogniser or the user's
+// `fields:` reads to a slot. It is built once when the processor is
+// created, so reading a span is one pass over its attributes with one map
+// lookup per attribute, and no key is ever built per span.
+type keyIndex struct {
+	slots map[string]slot
+	keys  []string
+}
+
+func newKeyIndex() *keyIndex { return &keyIndex{slots: map[string]slot{}} }
+
+// add registers key and returns its slot; the same key always gets the same
+// slot, so two conventions that read one key share it.
+func (ix *keyIndex) add(key string) slot {
+	if s, ok := ix.slots[key]; ok {
+		return s
+	}
+	s := slot(len(ix.keys))
+	ix.slots[key] = s
+	ix.keys = append(ix.keys, key)
+	return s
+}
+
+// addAll registers keys in priority order.
+func (ix *keyIndex) addAll(keys ...string) []slot {
+	out := make([]slot, len(keys))
+	for i, k := range keys {
+		out[i] = ix.add(k)
+	}
+	return out
+}
+
+// spanFacts is what recognisers see of one span: the span itself, its
+// resource and scope, and the values of every registered key it carries.
+// One spanFacts is reused for every span of a window: load resets it
+// without clearing (a generation counter marks which slots are current).
+type spanFacts struct {
+	ix       *keyIndex
+	span     ptrace.Span
+	resource pcommon.Resource
+	scope    pcommon.InstrumentationScope
+
+	vals []pcommon.Value
+	gen  []uint32
+	cur  uint32
+	hits int // how many registered keys the span carries
+}
+
+func newSpanFacts(ix *keyIndex) *spanFacts {
+	n := len(ix.keys)
+	return &spanFacts{ix: ix, vals: make([]pcommon.Value, n), gen: make([]uint32, n)}
+}
+
+// load reads the span's attributes in one pass.
+func (f *spanFacts) load(res pcommon.Resource, scope pcommon.InstrumentationScope, span ptrace.Span) {
+	f.span, f.resource, f.scope = span, res, scope
+	f.cur++
+	f.hits = 0
+	span.Attributes().Range(func(k string, v pcommon.Value) bool {
+		if s, ok := f.ix.slots[k]; ok {
+			f.vals[s], f.gen[s] = v, f.cur
+			f.hits++
+		}
+		return true
+	})
+}
+
+// get returns the value of the key in slot s, if the span has it.
+func (f *spanFacts) get(s slot) (pcommon.Value, bool) {
+	if f.gen[s] != f.cur {
+		return pcommon.Value{}, false
+	}
+	return f.vals[s], true
+}
+
+// first returns the first of slots that the span has, in priority order.
+func (f *spanFacts) first(slots []slot) (pcommon.Value, bool) {
+	for _, s := range slots {
+		if f.gen[s] == f.cur {
+			return f.vals[s], true
+		}
+	}
+	return pcommon.Value{}, false
+}
+
+// str returns the first of slots as a non-empty string.
+func (f *spanFacts) str(slots []slot) string {
+	for _, s := range slots {
+		if f.gen[s] == f.cur {
+			if v := f.vals[s]; v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
+				return v.Str()
+			} else if v.Type() == pcommon.ValueTypeInt {
+				return v.AsString()
+			}
+		}
+	}
+	return ""
+}
+
+// has reports whether the span carries the key in slot s.
+func (f *spanFacts) has(s slot) bool { return f.gen[s] == f.cur }
+
+// resourceStr reads a resource attribute as a string; resources are few per
+// batch and small, so a Get is fine here.
+func (f *spanFacts) resourceStr(key string) string {
+	if v, ok := f.resource.Attributes().Get(key); ok && v.Type() == pcommon.ValueTypeStr {
+		return v.Str()
+	}
+	return ""
+}
