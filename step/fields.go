@@ -146,3 +146,24 @@ func (f *Field) isSet(s *Step) bool {
 	}
 	return false
 }
+
+// Copy sets field f of dst to its value in src, when src has one.
+func (f *Field) Copy(dst, src *Step) {
+	if !f.isSet(src) {
+		return
+	}
+	switch f.Kind {
+	case KindString, KindErrorPart:
+		*f.str(dst) = *f.str(src)
+	case KindCount:
+		*f.count(dst) = Int(**f.count(src))
+	case KindTime:
+		*f.tm(dst) = *f.tm(src)
+	case KindStatus:
+		dst.Status = src.Status
+	case KindProgression:
+		dst.Progression = src.Progression
+	case KindTags:
+		dst.Tags = append([]string(nil), src.Tags...)
+	}
+}

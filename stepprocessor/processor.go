@@ -1,0 +1,141 @@
+package stepprocessor
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"go.uber.org/zap"
+)
+
+var processorCapabilities = consumer.Capabilities{MutatesData: true}
+
+// stepProcessor writes step.* attributes onto the spans that anchor steps
+// and lets every span go on. With wait > 0 it holds each trace until no
+// span of it has arrived for wait, then processes the trace as one window;
+// with wait 0 each batch is a window of its own.
+type stepProcessor struct {
+	cfg    *Config
+	logger *zap.Logger
+	next   consumer.Traces
+	ann    *annotator
+	tel    *telemetry
+
+	buf *traceBuffer // nil in the stateless mode
+	sk  *skeletons   // nil in the stateless mode or with no outlines kept
+	// windowMu serialises the processing of released traces, which reads
+	// and writes the outlines.
+	windowMu sync.Mutex
+
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+func newStepProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*stepProcessor, error) {
+	p := &stepProcessor{cfg: cfg, logger: set.Logger, next: next, ann: newAnnotator(cfg)}
+	if cfg.Wait > 0 {
+		p.buf = newTraceBuffer(cfg.MaxTraces)
+		if cfg.Skeletons.TTL > 0 && cfg.Skeletons.MaxTraces > 0 {
+			p.sk = newSkeletons(cfg.Skeletons.TTL, cfg.Skeletons.MaxTraces)
+		}
+	}
+	tel, err := newTelemetry(set.TelemetrySettings, func() int64 {
+		if p.buf == nil {
+			return 0
+		}
+		return int64(p.buf.len())
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.tel = tel
+	return p, nil
+}
+
+func (p *stepProcessor) Capabilities() consumer.Capabilities { return processorCapabilities }
+
+func (p *stepProcessor) Start(context.Context, component.Host) error {
+	if p.buf == nil {
+		return nil
+	}
+	p.stop = make(chan struct{})
+	p.done.Add(1)
+	go p.releaseLoop()
+	return nil
+}
+
+// Shutdown releases every held trace: nothing is dropped.
+func (p *stepProcessor) Shutdown(ctx context.Context) error {
+	if p.stop != nil {
+		close(p.stop)
+		p.done.Wait()
+		p.stop = nil
+		p.release(ctx, p.buf.takeAll(), false)
+	}
+	p.tel.shutdown()
+	return nil
+}
+
+func (p *stepProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	if p.buf == nil {
+		p.report(ctx, p.ann.annotate(td, nil))
+		return p.next.ConsumeTraces(ctx, td)
+	}
+	if early := p.buf.add(td, time.Now()); len(early) > 0 {
+		p.release(ctx, early, true)
+	}
+	return nil
+}
+
+// releaseLoop releases the traces whose wait is over. It ticks several
+// times per wait so that a trace is held for wait plus at most a fifth.
+func (p *stepProcessor) releaseLoop() {
+	defer p.done.Done()
+	tick := min(max(p.cfg.Wait/5, 5*time.Millisecond), time.Second)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case now := <-t.C:
+			if due := p.buf.takeDue(now.Add(-p.cfg.Wait)); len(due) > 0 {
+				p.release(context.Background(), due, false)
+			}
+		}
+	}
+}
+
+// release processes the given traces as one window and sends them on.
+func (p *stepProcessor) release(ctx context.Context, traces []ptrace.Traces, early bool) {
+	if len(traces) == 0 {
+		return
+	}
+	out := traces[0]
+	for _, td := range traces[1:] {
+		td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+	}
+	p.windowMu.Lock()
+	res := p.ann.annotate(out, p.sk)
+	p.windowMu.Unlock()
+	p.report(ctx, res)
+	p.tel.released.Add(ctx, int64(len(traces)))
+	if early {
+		p.tel.releasedEarly.Add(ctx, int64(len(traces)))
+	}
+	if err := p.next.ConsumeTraces(ctx, out); err != nil {
+		p.tel.forwardErrors.Add(ctx, 1)
+		p.logger.Error("the next consumer refused released traces", zap.Int("traces", len(traces)), zap.Error(err))
+	}
+}
+
+func (p *stepProcessor) report(ctx context.Context, r result) {
+	p.tel.record(ctx, r)
+	for _, e := range r.problems {
+		p.logger.Warn("malformed attribute left out of a step", zap.Error(e))
+	}
+}

@@ -1,0 +1,418 @@
+package stepprocessor
+
+import (
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sync"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentsteps/collector/step"
+)
+
+// spanKey names a span across traces.
+type spanKey struct {
+	trace pcommon.TraceID
+	span  pcommon.SpanID
+}
+
+// maxDepth stops an ancestor walk on a broken parent chain (a cycle or a
+// runaway depth) instead of looping.
+const maxDepth = 512
+
+// annotator finds the steps in a window of spans and writes them onto the
+// spans as step.* attributes. It holds only what the config compiled; the
+// state of one window lives in a windowState from a pool.
+type annotator struct {
+	ix   *keyIndex
+	recs []recogniser
+	user []userField
+	// resourceFields: the user maps some field to a resource key, so even
+	// a span with no known attribute key may give a value.
+	resourceFields bool
+	state          sync.Pool
+}
+
+func newAnnotator(cfg *Config) *annotator {
+	ix := newKeyIndex()
+	a := &annotator{ix: ix}
+	// User keys are registered first only for readability of the index;
+	// priority comes from applyUserFields running after the recognisers.
+	a.user = compileUserFields(ix, cfg.Fields)
+	a.recs = newRecognisers(ix)
+	for i := range a.user {
+		for _, src := range a.user[i].sources {
+			a.resourceFields = a.resourceFields || src.resource != ""
+		}
+	}
+	a.state.New = func() any { return &windowState{facts: newSpanFacts(ix)} }
+	return a
+}
+
+// spanRec is a recognised span of the window.
+type spanRec struct {
+	key      spanKey
+	parent   pcommon.SpanID
+	span     ptrace.Span
+	resource pcommon.Resource
+	f        finding
+	wrapper  bool // an LLM span with an LLM descendant: context only
+}
+
+type windowState struct {
+	facts   *spanFacts
+	recs    []spanRec
+	byKey   map[spanKey]int
+	parents map[spanKey]pcommon.SpanID
+}
+
+// result is what one window produced.
+type result struct {
+	steps     int     // anchors written
+	patches   int     // step.patches entries written
+	nProblems int     // malformed attributes
+	problems  []error // the first ones, for the log
+}
+
+const maxProblemsKept = 16
+
+// annotate processes td as one window. sk, when not nil, holds the outlines
+// of traces released before; it is read for ancestors outside the window
+// and updated with this window.
+func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
+	ws := a.state.Get().(*windowState)
+	defer a.release(ws)
+	var res result
+
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		sss := rs.ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			ss := sss.At(j)
+			spans := ss.Spans()
+			for k := 0; k < spans.Len(); k++ {
+				sp := spans.At(k)
+				ws.facts.load(rs.Resource(), ss.Scope(), sp)
+				if ws.facts.hits == 0 && !a.resourceFields {
+					continue // not a span any convention or the user reads
+				}
+				rec := spanRec{key: spanKey{sp.TraceID(), sp.SpanID()}, parent: sp.ParentSpanID(), span: sp, resource: rs.Resource()}
+				if !a.recognise(ws.facts, &rec.f) {
+					continue
+				}
+				res.nProblems += len(rec.f.problems)
+				for _, p := range rec.f.problems {
+					if len(res.problems) < maxProblemsKept {
+						res.problems = append(res.problems, fmt.Errorf("trace %s span %s: %w", sp.TraceID(), sp.SpanID(), p))
+					}
+				}
+				ws.recs = append(ws.recs, rec)
+			}
+		}
+	}
+	if len(ws.recs) == 0 && sk == nil {
+		return res
+	}
+	ws.index(td)
+	w := window{a: a, ws: ws, sk: sk}
+	w.markWrappers()
+	w.writeSteps(&res)
+	w.writeLateContext(&res)
+	if sk != nil {
+		sk.record(ws)
+	}
+	return res
+}
+
+// recognise runs the recognisers in order, then the user's fields.
+func (a *annotator) recognise(f *spanFacts, out *finding) bool {
+	found := false
+	for _, r := range a.recs {
+		if r.recognise(f, out) {
+			if out.source == "" {
+				out.source = r.name()
+			}
+			found = true
+			break
+		}
+		*out = finding{}
+	}
+	if len(a.user) > 0 && applyUserFields(a.user, f, out) && !found {
+		// Unknown to every convention, but the user mapped step fields to
+		// its keys (Claude Code's flat input_tokens, say): it is a step.
+		out.role, out.source = roleLLM, "fields"
+		spanTimes(f.span, &out.patch)
+		out.patch.Status, out.patch.Progression = step.StatusSuccess, step.ProgressionFinished
+		found = true
+	}
+	if !found && out.ctx.empty() {
+		return false
+	}
+	if out.role == roleNone {
+		out.role = roleContext
+	}
+	return true
+}
+
+func (a *annotator) release(ws *windowState) {
+	clear(ws.recs) // drop references to the window's spans
+	ws.recs = ws.recs[:0]
+	clear(ws.byKey)
+	clear(ws.parents)
+	a.state.Put(ws)
+}
+
+// index builds the parent links of every span of the window and finds each
+// recognised span by key.
+func (ws *windowState) index(td ptrace.Traces) {
+	if ws.byKey == nil {
+		ws.byKey, ws.parents = map[spanKey]int{}, map[spanKey]pcommon.SpanID{}
+	}
+	for i := range ws.recs {
+		ws.byKey[ws.recs[i].key] = i
+	}
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				sp := spans.At(k)
+				ws.parents[spanKey{sp.TraceID(), sp.SpanID()}] = sp.ParentSpanID()
+			}
+		}
+	}
+}
+
+// window is the processing of one window.
+type window struct {
+	a  *annotator
+	ws *windowState
+	sk *skeletons
+}
+
+// parentOf finds a span's parent in the window or, for spans released
+// before, in the trace's outline.
+func (w *window) parentOf(k spanKey) (spanKey, bool) {
+	if p, ok := w.ws.parents[k]; ok {
+		if p.IsEmpty() {
+			return spanKey{}, false
+		}
+		return spanKey{k.trace, p}, true
+	}
+	if w.sk != nil {
+		if p, ok := w.sk.parent(k); ok {
+			return spanKey{k.trace, p}, true
+		}
+	}
+	return spanKey{}, false
+}
+
+// ancestors calls fn for each ancestor of k, nearest first, until fn
+// returns false.
+func (w *window) ancestors(k spanKey, fn func(spanKey) bool) {
+	for d := 0; d < maxDepth; d++ {
+		p, ok := w.parentOf(k)
+		if !ok || !fn(p) {
+			return
+		}
+		k = p
+	}
+}
+
+// markWrappers turns an LLM span that has an LLM descendant into context:
+// a framework's LLM span around an instrumented SDK call is one call, not
+// two (phoenix#15793). The deepest span is the step.
+func (w *window) markWrappers() {
+	recs := w.ws.recs
+	for i := range recs {
+		if recs[i].f.role != roleLLM {
+			continue
+		}
+		w.ancestors(recs[i].key, func(p spanKey) bool {
+			if j, ok := w.ws.byKey[p]; ok && recs[j].f.role == roleLLM {
+				recs[j].wrapper = true
+			}
+			if w.sk != nil && w.sk.isLLMAnchor(p) {
+				// Its LLM ancestor was released before it as a step; keep
+				// that one rather than count the call twice.
+				recs[i].wrapper = true
+			}
+			return true
+		})
+	}
+	if w.sk == nil {
+		return
+	}
+	// An LLM step released earlier beneath an LLM span of this window makes
+	// that span a wrapper too.
+	for _, an := range w.sk.anchorsOf(w.traces()) {
+		if !an.llm {
+			continue
+		}
+		w.ancestors(an.key, func(p spanKey) bool {
+			if j, ok := w.ws.byKey[p]; ok && recs[j].f.role == roleLLM {
+				recs[j].wrapper = true
+			}
+			return true
+		})
+	}
+}
+
+// traces lists, once each, the traces the window holds recognised spans of.
+func (w *window) traces() []pcommon.TraceID {
+	var out []pcommon.TraceID
+	for i := range w.ws.recs {
+		t := w.ws.recs[i].key.trace
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// context gives the context a step at k inherits: the nearest ancestor
+// that has each field, from the window or from the trace's outline.
+func (w *window) context(k spanKey, c *stepContext) {
+	w.ancestors(k, func(p spanKey) bool {
+		if j, ok := w.ws.byKey[p]; ok {
+			fillContext(c, &w.ws.recs[j].f.ctx)
+		} else if w.sk != nil {
+			if pc := w.sk.contextOf(p); pc != nil {
+				fillContext(c, pc)
+			}
+		}
+		return true
+	})
+}
+
+// writeSteps writes each step of the window onto its anchor, or, when the
+// anchor is not in the window (a Letta part that came late or early), as a
+// step.patches entry on one of its spans.
+func (w *window) writeSteps(res *result) {
+	recs := w.ws.recs
+	var letta map[string][]int
+	for i := range recs {
+		r := &recs[i]
+		switch {
+		case r.f.role == roleLLM && !r.wrapper:
+			p := r.f.patch
+			p.ID = step.DeriveID(r.key.trace, r.key.span)
+			p.TraceID = hexTrace(r.key.trace)
+			p.SpanID = hexSpan(r.key.span)
+			w.finish(&p, r, r.key)
+			step.Write(r.span.Attributes(), &p)
+			res.steps++
+			if w.sk != nil {
+				w.sk.markAnchor(r.key, p.ID, true, contextMask(&p))
+			}
+		case r.f.role == roleLettaPart && r.f.patch.ID != "":
+			if letta == nil {
+				letta = map[string][]int{}
+			}
+			letta[r.f.patch.ID] = append(letta[r.f.patch.ID], i)
+		}
+	}
+	for id, parts := range letta {
+		w.writeLetta(id, parts, res)
+	}
+}
+
+// writeLetta assembles the parts of one Letta step found in the window.
+func (w *window) writeLetta(id string, parts []int, res *result) {
+	recs := w.ws.recs
+	carrier := parts[0]
+	anchored := false
+	var p step.Step
+	for _, i := range parts {
+		p.Merge(&recs[i].f.patch)
+		if recs[i].f.lettaAnchor && !anchored {
+			carrier, anchored = i, true
+		}
+	}
+	c := &recs[carrier]
+	if p.TraceID == "" {
+		p.TraceID = hexTrace(c.key.trace)
+	}
+	var own stepContext
+	for _, i := range parts {
+		fillContext(&own, &recs[i].f.ctx)
+	}
+	c.f.ctx = own
+	w.finish(&p, c, c.key)
+	if anchored {
+		step.Write(c.span.Attributes(), &p)
+		res.steps++
+		if w.sk != nil {
+			w.sk.markAnchor(c.key, id, false, contextMask(&p))
+		}
+		return
+	}
+	step.AppendPatch(c.span.Attributes(), &p)
+	res.patches++
+}
+
+// finish fills what every step takes from its span and its ancestors: the
+// source, the service, and the context (own values first, then the span's
+// own context, then the nearest ancestor's).
+func (w *window) finish(p *step.Step, r *spanRec, k spanKey) {
+	if p.Source == "" {
+		p.Source = r.f.source
+	}
+	if p.ServiceName == "" {
+		if v, ok := r.resource.Attributes().Get("service.name"); ok {
+			p.ServiceName = v.AsString()
+		}
+	}
+	c := r.f.ctx
+	w.context(k, &c)
+	applyContext(p, &c)
+}
+
+// writeLateContext hands the context of spans in this window down to steps
+// that were released before them: an invoke_agent or workflow span ends
+// after all its children, often long after its first model call was
+// released. The patch carries only the fields the step did not have yet,
+// so the nearest ancestor still wins.
+func (w *window) writeLateContext(res *result) {
+	if w.sk == nil {
+		return
+	}
+	for _, t := range w.traces() {
+		for _, an := range w.sk.anchorsOf([]pcommon.TraceID{t}) {
+			if _, inWindow := w.ws.byKey[an.key]; inWindow {
+				continue
+			}
+			var c stepContext
+			carrier := -1
+			w.ancestors(an.key, func(p spanKey) bool {
+				if j, ok := w.ws.byKey[p]; ok {
+					before := c
+					fillContext(&c, &w.ws.recs[j].f.ctx)
+					if carrier < 0 && before.maskOf() != c.maskOf() {
+						carrier = j
+					}
+				} else if pc := w.sk.contextOf(p); pc != nil {
+					fillContext(&c, pc)
+				}
+				return true
+			})
+			newMask := c.maskOf() &^ an.mask
+			if carrier < 0 || newMask == 0 {
+				continue
+			}
+			p := step.Step{ID: an.id}
+			applyContextMasked(&p, &c, newMask)
+			step.AppendPatch(w.ws.recs[carrier].span.Attributes(), &p)
+			res.patches++
+			w.sk.addMask(an.key, newMask)
+		}
+	}
+}
+
+func hexTrace(t pcommon.TraceID) string { return hex.EncodeToString(t[:]) }
+
+func hexSpan(s pcommon.SpanID) string { return hex.EncodeToString(s[:]) }
