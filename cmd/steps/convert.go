@@ -1,12 +1,72 @@
 package main
 
 import (
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentsteps/collector/step"
+	"github.com/agentsteps/collector/stepprocessor"
 )
 
-// runConvert implements `steps convert FILE...`. Stub until the processor core lands.
+const convertUsage = `Usage: steps convert FILE...
+
+Reads OTLP/JSON trace files (one ExportTraceServiceRequest per line, as the
+collector's file exporter writes them, or one pretty-printed request) and
+writes one merged Step record per line as JSON to stdout, ordered by start
+time. Keys are the record's snake_case names; fields with no value are left
+out. The whole input is one window: a parent span in a later line or file
+still gives its context. It runs the same code as the step processor.
+
+A file or line that is not OTLP/JSON is reported on stderr with its name and
+line number, and the rest is still converted (exit status 1).
+`
+
+// runConvert implements `steps convert FILE...`.
 func runConvert(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "steps convert: not built yet")
-	return 2
+	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, convertUsage) }
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fmt.Fprint(stdout, convertUsage)
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprint(stderr, "steps convert: give at least one FILE\n\n"+convertUsage)
+		return 2
+	}
+	status := 0
+	window := ptrace.NewTraces()
+	for _, path := range fs.Args() {
+		batches, errs := readTraceBatches(path)
+		for _, err := range errs {
+			fmt.Fprintf(stderr, "steps convert: %v\n", err)
+			status = 1
+		}
+		for _, b := range batches {
+			b.traces.ResourceSpans().MoveAndAppendTo(window.ResourceSpans())
+		}
+	}
+	for _, err := range stepprocessor.Annotate(nil, window) {
+		fmt.Fprintf(stderr, "steps convert: warning: %v\n", err)
+	}
+	records := map[string]*step.Step{}
+	for _, err := range step.Collect(window, records) {
+		fmt.Fprintf(stderr, "steps convert: %v\n", err)
+		status = 1
+	}
+	enc := json.NewEncoder(stdout)
+	for _, r := range step.Sorted(records) {
+		if err := enc.Encode(&r); err != nil {
+			fmt.Fprintf(stderr, "steps convert: %v\n", err)
+			return 1
+		}
+	}
+	return status
 }
