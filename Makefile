@@ -1,0 +1,85 @@
+# agentsteps: `make run` starts the collector, `make test` checks everything.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+GO ?= go
+OCB_VERSION := v0.165.0
+# Tools live in the repository but outside every Go package (dot dirs are
+# ignored by ./...), and are gitignored. One directory per version, so a
+# version bump installs the new builder instead of reusing the old one.
+TOOLS_DIR := $(CURDIR)/.tools
+OCB := $(TOOLS_DIR)/ocb-$(OCB_VERSION)/builder
+
+BUILD_DIR := _build
+COLLECTOR := $(BUILD_DIR)/otelcol-steps
+STEPS := $(BUILD_DIR)/steps
+
+# Everything the collector binary is built from: the components' sources
+# (not their tests), the module files and the builder manifest.
+COLLECTOR_SRCS := $(shell find step stepprocessor stepexporter -name '*.go' ! -name '*_test.go' 2>/dev/null) \
+	$(shell find step stepprocessor stepexporter -path '*/internal/*' -name '*.sql' 2>/dev/null) \
+	go.mod go.sum builder-config.yaml
+STEPS_SRCS := $(shell find cmd/steps step stepprocessor stepexporter -name '*.go' ! -name '*_test.go' 2>/dev/null) go.mod go.sum
+
+# Our Go files, not the generated distribution nor the tools.
+GO_FILES = $(shell find . \( -name _build -o -name .tools -o -name .git \) -prune -o -name '*.go' -print)
+
+# Traces go to Jaeger only when JAEGER_ENDPOINT (host:port of its OTLP gRPC
+# receiver) is set; config.jaeger.yaml is merged over config.yaml then.
+RUN_CONFIG := --config config.yaml $(if $(JAEGER_ENDPOINT),--config config.jaeger.yaml)
+
+.PHONY: all build steps run test e2e fmt fmt-check vet clean
+
+all: build steps
+
+build: $(COLLECTOR)
+
+steps: $(STEPS)
+
+$(OCB):
+	@echo ">> installing ocb $(OCB_VERSION) into $(dir $@)"
+	GOBIN=$(dir $@) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+
+$(COLLECTOR): $(OCB) $(COLLECTOR_SRCS)
+	$(OCB) --config builder-config.yaml
+	@# go build leaves an unchanged binary untouched; touch it so that make
+	@# sees it is up to date.
+	@touch $@
+
+$(STEPS): $(STEPS_SRCS)
+	$(GO) build -o $@ ./cmd/steps
+
+run: build steps
+	@echo ">> OTLP on 127.0.0.1:4317 (gRPC) and 127.0.0.1:4318 (HTTP); steps go to ./steps.db"
+	@echo ">> traces go to $(if $(JAEGER_ENDPOINT),Jaeger at $(JAEGER_ENDPOINT),nowhere (set JAEGER_ENDPOINT=host:port to send them to Jaeger))"
+	./$(COLLECTOR) $(RUN_CONFIG)
+
+# The full check: formatting, vet, unit tests against a throwaway PostgreSQL,
+# then the end-to-end test against the built collector. PostgreSQL is stopped
+# however the run ends.
+test: fmt-check vet
+	trap 'scripts/pg.sh stop' EXIT; \
+	scripts/pg.sh start; \
+	export AGENTSTEPS_PG_DSN="$$(scripts/pg.sh dsn)" AGENTSTEPS_REQUIRE_PG=1 AGENTSTEPS_REQUIRE_E2E=1; \
+	$(GO) test ./...; \
+	$(MAKE) --no-print-directory build; \
+	$(GO) test -count=1 -tags e2e ./e2e/
+
+# The end-to-end test alone; expects AGENTSTEPS_PG_DSN (see scripts/pg.sh).
+e2e: build
+	AGENTSTEPS_REQUIRE_E2E=1 $(GO) test -count=1 -tags e2e ./e2e/
+
+fmt:
+	gofmt -w $(GO_FILES)
+
+fmt-check:
+	@files="$$(gofmt -l $(GO_FILES))"; \
+	if [ -n "$$files" ]; then echo "gofmt needed (run make fmt):"; echo "$$files"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./e2e/
+
+clean:
+	rm -rf $(BUILD_DIR)
