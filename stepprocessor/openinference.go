@@ -1,10 +1,201 @@
 package stepprocessor
 
-// Stub: replaced by the real recogniser.
-type openinferenceRecogniser struct{}
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
 
-func newOpenInference(ix *keyIndex) *openinferenceRecogniser { return &openinferenceRecogniser{} }
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// openinferenceKeys is where each record field comes from on an
+// OpenInference (Arize/Phoenix) span, in priority order.
+var openinferenceKeys = struct {
+	kind     string
+	call     modelCallKeys
+	agent    []string
+	session  []string
+	user     []string
+	tags     []string
+	metadata []string
+	// project is a resource attribute: Phoenix routes spans to a project
+	// by it.
+	project string
+}{
+	kind: "openinference.span.kind",
+	call: modelCallKeys{
+		// llm.model_name is meant to hold the response model, else the
+		// request one; the explicit pair exists since Aug 2026.
+		model:         []string{"llm.response.model_name", "llm.model_name", "llm.request.model_name"},
+		responseModel: []string{"llm.response.model_name"},
+		// provider_name is who served and billed the call. llm.provider is
+		// that host ("azure" for GPT on Azure OpenAI, "aws" for Claude on
+		// Bedrock); llm.system is only the model family, so it is the
+		// fallback.
+		provider: []string{"llm.provider", "llm.system"},
+		// OpenInference has no response-id attribute (it sits only inside
+		// the output.value JSON), so request_id stays unset.
+		prompt:     []string{"llm.token_count.prompt"},
+		completion: []string{"llm.token_count.completion"},
+		total:      []string{"llm.token_count.total"},
+		// cache_input is the Python semconv's name for cache reads; some
+		// instrumentations write only that one.
+		cacheRead: []string{"llm.token_count.prompt_details.cache_read",
+			"llm.token_count.prompt_details.cache_input"},
+		cacheWrite: []string{"llm.token_count.prompt_details.cache_write"},
+		reasoning:  []string{"llm.token_count.completion_details.reasoning"},
+		// The raw provider value (openinference PR #2991), not a unified one.
+		finish:    []string{"llm.finish_reason"},
+		errorType: []string{"error.type"},
+	},
+	agent:    []string{"agent.name"},
+	session:  []string{"session.id"},
+	user:     []string{"user.id"},
+	tags:     []string{"tag.tags"},
+	metadata: []string{"metadata"},
+	project:  "openinference.project.name",
+}
+
+// openinferenceMetadata names the ids that users and frameworks put in the
+// `metadata` JSON (OpenInference's using_metadata, LangGraph's thread_id).
+// They are read only when no dedicated attribute gives the field.
+var openinferenceMetadata = struct {
+	agent, conversation, user []string
+}{
+	agent:        []string{"agent_id"},
+	conversation: []string{"session_id", "conversation_id", "thread_id"},
+	user:         []string{"user_id"},
+}
+
+type openinferenceRecogniser struct {
+	kind                                 slot
+	call                                 modelCallSlots
+	agent, session, user, tags, metadata []slot
+}
+
+func newOpenInference(ix *keyIndex) *openinferenceRecogniser {
+	k := &openinferenceKeys
+	return &openinferenceRecogniser{
+		kind:     ix.add(k.kind),
+		call:     k.call.register(ix),
+		agent:    ix.addAll(k.agent...),
+		session:  ix.addAll(k.session...),
+		user:     ix.addAll(k.user...),
+		tags:     ix.addAll(k.tags...),
+		metadata: ix.addAll(k.metadata...),
+	}
+}
 
 func (*openinferenceRecogniser) name() string { return "openinference" }
 
-func (*openinferenceRecogniser) recognise(f *spanFacts, out *finding) bool { return false }
+// recognise claims LLM spans as steps and AGENT and CHAIN spans as context.
+// Other kinds (TOOL, RETRIEVER, EMBEDDING, ...) are neither and are left
+// alone. Usage on AGENT and CHAIN spans is an aggregate of the LLM spans
+// beneath them (openinference#3164) and is never read.
+func (r *openinferenceRecogniser) recognise(f *spanFacts, out *finding) bool {
+	v, ok := f.get(r.kind)
+	if !ok || v.Type() != pcommon.ValueTypeStr {
+		return false
+	}
+	kind := v.Str()
+	switch {
+	case strings.EqualFold(kind, "LLM"):
+		out.role = roleLLM
+		readModelCall(f, &r.call, out)
+	case strings.EqualFold(kind, "AGENT"):
+		out.role = roleContext
+		out.ctx.RunID = runOf(f)
+	case strings.EqualFold(kind, "CHAIN"):
+		out.role = roleContext
+	default:
+		return false
+	}
+	out.source = r.name()
+	r.readContext(f, out)
+	return true
+}
+
+// readContext reads the context keys, which OpenInference puts on AGENT and
+// CHAIN spans and, through its context managers, on LLM spans too.
+func (r *openinferenceRecogniser) readContext(f *spanFacts, out *finding) {
+	c := &out.ctx
+	c.AgentID = readText(f, r.agent, out)
+	c.ConversationID = readText(f, r.session, out)
+	c.UserID = readText(f, r.user, out)
+	c.Tags = readTags(f, r.tags, out)
+	c.ProjectID = f.resourceStr(openinferenceKeys.project)
+	if c.AgentID != "" && c.ConversationID != "" && c.UserID != "" {
+		return
+	}
+	if s, ok := firstSlotPresent(f, r.metadata); ok {
+		md, err := parseMetadata(f.vals[s])
+		if err != nil {
+			out.problem(f.ix.keys[s], err)
+			return
+		}
+		m := &openinferenceMetadata
+		fillFrom(&c.AgentID, md, m.agent)
+		fillFrom(&c.ConversationID, md, m.conversation)
+		fillFrom(&c.UserID, md, m.user)
+	}
+}
+
+func firstSlotPresent(f *spanFacts, slots []slot) (slot, bool) {
+	for _, s := range slots {
+		if f.has(s) {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
+// parseMetadata reads OpenInference's `metadata`, a JSON object in a
+// string. Some SDKs send it as a map attribute instead; both are accepted.
+func parseMetadata(v pcommon.Value) (map[string]any, error) {
+	switch v.Type() {
+	case pcommon.ValueTypeMap:
+		return v.Map().AsRaw(), nil
+	case pcommon.ValueTypeStr:
+		s := strings.TrimSpace(v.Str())
+		if s == "" {
+			return nil, nil
+		}
+		var md map[string]any
+		if err := json.Unmarshal([]byte(s), &md); err != nil {
+			return nil, fmt.Errorf("want a JSON object, got %q", clipText(s))
+		}
+		return md, nil
+	}
+	return nil, fmt.Errorf("want a JSON object in a string, got a %s", strings.ToLower(v.Type().String()))
+}
+
+// fillFrom sets *dst, if unset, from the first of keys in md that holds a
+// string or a whole number.
+func fillFrom(dst *string, md map[string]any, keys []string) {
+	if *dst != "" {
+		return
+	}
+	for _, k := range keys {
+		switch x := md[k].(type) {
+		case string:
+			if x != "" {
+				*dst = x
+				return
+			}
+		case float64:
+			*dst = strconv.FormatFloat(x, 'f', -1, 64)
+			return
+		case int64:
+			*dst = strconv.FormatInt(x, 10)
+			return
+		}
+	}
+}
+
+func clipText(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}

@@ -1,10 +1,216 @@
 package stepprocessor
 
-// Stub: replaced by the real recogniser.
-type vercelRecogniser struct{}
+import (
+	"strings"
 
-func newVercel(ix *keyIndex) *vercelRecogniser { return &vercelRecogniser{} }
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentsteps/collector/step"
+)
+
+// The instrumentation scopes the AI SDK's own tracers use. "ai" is the
+// legacy telemetry of v3 to v6 and AI SDK 7's LegacyOpenTelemetry;
+// "gen_ai" is AI SDK 7's @ai-sdk/otel GenAIOpenTelemetry. A user-supplied
+// tracer keeps its own name, and its GenAI-mode spans are then left to the
+// generic GenAI recogniser, which reads the same gen_ai.* keys.
+const (
+	vercelLegacyScope = "ai"
+	vercelGenAIScope  = "gen_ai"
+)
+
+// vercelKeys is where each record field comes from on a Vercel AI SDK span,
+// in priority order. One table serves every generation: the ai.* keys of
+// v3 to v6 and the gen_ai.* keys that the legacy spans carry alongside them
+// and that AI SDK 7's GenAI mode uses alone.
+var vercelKeys = struct {
+	operationID string
+	operation   string // gen_ai.operation.name, AI SDK 7 GenAI mode
+	call        modelCallKeys
+	// noCache is v6's cache-exclusive input count; inputTokens is defined
+	// as noCache + cacheRead + cacheWrite.
+	noCache []string
+	agent   []string
+	session []string
+	user    []string
+	tags    []string
+}{
+	operationID: "ai.operationId",
+	operation:   "gen_ai.operation.name",
+	call: modelCallKeys{
+		model:         []string{"ai.response.model", "gen_ai.response.model", "ai.model.id", "gen_ai.request.model"},
+		responseModel: []string{"ai.response.model", "gen_ai.response.model"},
+		// Raw AI SDK provider ids ("openai.chat", "anthropic.messages");
+		// GenAI mode writes the OpenTelemetry value instead.
+		provider:  []string{"ai.model.provider", "gen_ai.system", "gen_ai.provider.name"},
+		requestID: []string{"ai.response.id", "gen_ai.response.id"},
+		// ai.usage.inputTokens is v6 and later, and includes cache reads
+		// and writes by definition. ai.usage.promptTokens is v3 to v5 (and
+		// early v6), where the provider decided: OpenAI's count includes
+		// cached tokens, Anthropic's ≤v5 count leaves them out. We take the
+		// recorded number as it is and never add ai.usage.cachedInputTokens
+		// to it: adding would double count every OpenAI call to fix some
+		// Anthropic ones, and an invented count is worse than an
+		// under-reported one. Langfuse reads it the same way; Sentry adds.
+		prompt: []string{"ai.usage.inputTokens", "gen_ai.usage.input_tokens",
+			"ai.usage.promptTokens", "gen_ai.usage.prompt_tokens"},
+		completion: []string{"ai.usage.outputTokens", "gen_ai.usage.output_tokens",
+			"ai.usage.completionTokens", "gen_ai.usage.completion_tokens"},
+		total: []string{"ai.usage.totalTokens"},
+		// The v6 detail keys first: they are part of one breakdown whose
+		// sum is inputTokens, so they agree with the prompt count.
+		cacheRead: []string{"ai.usage.inputTokenDetails.cacheReadTokens",
+			"ai.usage.cachedInputTokens", "gen_ai.usage.cache_read.input_tokens"},
+		cacheWrite: []string{"ai.usage.inputTokenDetails.cacheWriteTokens",
+			"gen_ai.usage.cache_creation.input_tokens"},
+		reasoning: []string{"ai.usage.outputTokenDetails.reasoningTokens",
+			"ai.usage.reasoningTokens", "gen_ai.usage.reasoning.output_tokens"},
+		// Unified, hyphenated values ("tool-calls") in every mode.
+		// ai.finishReason is v3.
+		finish:    []string{"ai.response.finishReason", "ai.finishReason", "gen_ai.response.finish_reasons"},
+		errorType: []string{"error.type"},
+	},
+	noCache: []string{"ai.usage.inputTokenDetails.noCacheTokens"},
+	// functionId names the agent in legacy mode; GenAI mode copies it to
+	// gen_ai.agent.name. The metadata keys are the Langfuse convention for
+	// telemetry.metadata.
+	agent:   []string{"ai.telemetry.functionId", "gen_ai.agent.name"},
+	session: []string{"ai.telemetry.metadata.sessionId"},
+	user:    []string{"ai.telemetry.metadata.userId"},
+	tags:    []string{"ai.telemetry.metadata.tags"},
+}
+
+type vercelRecogniser struct {
+	operationID, operation     slot
+	call                       modelCallSlots
+	noCache                    []slot
+	agent, session, user, tags []slot
+}
+
+func newVercel(ix *keyIndex) *vercelRecogniser {
+	k := &vercelKeys
+	return &vercelRecogniser{
+		operationID: ix.add(k.operationID),
+		operation:   ix.add(k.operation),
+		call:        k.call.register(ix),
+		noCache:     ix.addAll(k.noCache...),
+		agent:       ix.addAll(k.agent...),
+		session:     ix.addAll(k.session...),
+		user:        ix.addAll(k.user...),
+		tags:        ix.addAll(k.tags...),
+	}
+}
 
 func (*vercelRecogniser) name() string { return "vercel" }
 
-func (*vercelRecogniser) recognise(f *spanFacts, out *finding) bool { return false }
+func (r *vercelRecogniser) recognise(f *spanFacts, out *finding) bool {
+	var ok bool
+	if op, legacy := r.legacyOperation(f); legacy {
+		ok = r.recogniseLegacy(f, op, out)
+	} else if f.scope.Name() == vercelGenAIScope {
+		ok = r.recogniseGenAIMode(f, out)
+	}
+	if ok {
+		out.source = r.name()
+	}
+	return ok
+}
+
+// legacyOperation returns the AI SDK operation of a legacy-mode span:
+// ai.operationId, or for spans of the "ai" scope without it, the span name,
+// which the AI SDK always sets to the operation id.
+func (r *vercelRecogniser) legacyOperation(f *spanFacts) (string, bool) {
+	if v, ok := f.get(r.operationID); ok && v.Type() == pcommon.ValueTypeStr {
+		return v.Str(), true
+	}
+	if f.scope.Name() == vercelLegacyScope {
+		return f.span.Name(), true
+	}
+	return "", false
+}
+
+// recogniseLegacy handles v3 to v6 and AI SDK 7's LegacyOpenTelemetry. The
+// doGenerate/doStream spans are the provider calls. The outer spans are
+// one generateText-style call each: the run, whose ai.usage.* totals every
+// step beneath it and is never read.
+func (r *vercelRecogniser) recogniseLegacy(f *spanFacts, op string, out *finding) bool {
+	switch op {
+	case "ai.generateText.doGenerate", "ai.streamText.doStream",
+		"ai.generateObject.doGenerate", "ai.streamObject.doStream":
+		r.readCall(f, out)
+	case "ai.generateText", "ai.streamText", "ai.generateObject", "ai.streamObject":
+		out.role = roleContext
+		out.ctx.RunID = runOf(f)
+	default:
+		// Tool calls, embeddings and reranking are no steps.
+		return false
+	}
+	r.readContext(f, out)
+	return true
+}
+
+// recogniseGenAIMode handles AI SDK 7's GenAIOpenTelemetry, which names
+// its spans by shape: a root "invoke_agent {model}" with the aggregate
+// usage of the whole call, one "step N" (agent_step) per loop iteration,
+// and a "chat {model}" CLIENT span for the provider call inside each step.
+func (r *vercelRecogniser) recogniseGenAIMode(f *spanFacts, out *finding) bool {
+	v, ok := f.get(r.operation)
+	if !ok || v.Type() != pcommon.ValueTypeStr {
+		return false
+	}
+	name := f.span.Name()
+	switch v.Str() {
+	case "invoke_agent":
+		if !strings.HasPrefix(name, "invoke_agent") {
+			return false
+		}
+		out.role = roleContext
+		out.ctx.RunID = runOf(f)
+	case "agent_step":
+		if !strings.HasPrefix(name, "step ") {
+			return false
+		}
+		// A wrapper: its step is the chat span beneath it.
+		out.role = roleContext
+		return true
+	case "chat":
+		if f.span.Kind() != ptrace.SpanKindClient || !strings.HasPrefix(name, "chat") {
+			return false
+		}
+		r.readCall(f, out)
+	default:
+		return false
+	}
+	r.readContext(f, out)
+	return true
+}
+
+func (r *vercelRecogniser) readCall(f *spanFacts, out *finding) {
+	out.role = roleLLM
+	readModelCall(f, &r.call, out)
+	p := &out.patch
+	// A v6 span that lost its inputTokens (or carries only the breakdown)
+	// still defines the total as the sum of its parts.
+	if p.PromptTokens == nil {
+		var noCache *int64
+		f.count(r.noCache, &noCache, out)
+		if noCache != nil {
+			n := *noCache
+			if p.CachedInputTokens != nil {
+				n += *p.CachedInputTokens
+			}
+			if p.CacheWriteTokens != nil {
+				n += *p.CacheWriteTokens
+			}
+			p.PromptTokens = step.Int(n)
+		}
+	}
+}
+
+func (r *vercelRecogniser) readContext(f *spanFacts, out *finding) {
+	c := &out.ctx
+	c.AgentID = readText(f, r.agent, out)
+	c.ConversationID = readText(f, r.session, out)
+	c.UserID = readText(f, r.user, out)
+	c.Tags = readTags(f, r.tags, out)
+}
