@@ -1,0 +1,184 @@
+// Package sqlitestore keeps step records in an SQLite file, through the pure
+// Go driver modernc.org/sqlite (collector builds have CGO disabled). Each
+// Upsert is one transaction of INSERT ... ON CONFLICT DO UPDATE statements
+// that apply the merge rule in SQL.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/agentsteps/collector/step"
+	"github.com/agentsteps/collector/stepexporter/store"
+)
+
+//go:embed schema.sql
+var schemaSQL string
+
+// Store is an open steps database.
+type Store struct {
+	db     *sql.DB
+	upsert *sql.Stmt
+}
+
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Reader = (*Store)(nil)
+)
+
+// Open creates the file (0600) and its directory (0700) when missing, turns
+// on WAL so that readers never block the exporter, and creates the schema.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: create the directory of %s: %w", cfg.Path, err)
+	}
+	// SQLite gives the -wal and -shm files the mode of the database file, so
+	// creating it 0600 here keeps all three private.
+	f, err := os.OpenFile(cfg.Path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	_ = f.Close()
+
+	db, err := sql.Open("sqlite", dsn(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	s := &Store{db: db}
+	if err := s.init(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", cfg.Path, err)
+	}
+	return s, nil
+}
+
+// dsn asks for WAL, a busy timeout, and BEGIN IMMEDIATE, so that concurrent
+// batches queue for the write lock instead of failing on a lock upgrade.
+// synchronous=NORMAL is durable across a process crash in WAL mode.
+func dsn(cfg Config) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", fmt.Sprint(cfg.BusyTimeout.Milliseconds()))
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	return "file:" + (&url.URL{Path: cfg.Path}).EscapedPath() + "?" + q.Encode()
+}
+
+func (s *Store) init(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, schemaSQL); err != nil {
+		return fmt.Errorf("create schema: %w", err)
+	}
+	stmt, err := s.db.PrepareContext(ctx, upsertSQL)
+	if err != nil {
+		return fmt.Errorf("prepare upsert: %w", err)
+	}
+	s.upsert = stmt
+	return nil
+}
+
+// Upsert writes the batch in one transaction. A record SQLite refuses as
+// data is skipped and reported as a permanent error after the others are
+// committed; any other failure rolls the batch back and may be retried.
+func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, error) {
+	if len(records) == 0 {
+		return store.Result{}, nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Result{}, classify(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	ids := make([]string, len(records))
+	for i := range records {
+		ids[i] = records[i].ID
+	}
+	idsJSON, _ := json.Marshal(ids)
+	var existing int
+	if err := tx.QueryRowContext(ctx, existingSQL, string(idsJSON)).Scan(&existing); err != nil {
+		return store.Result{}, classify(err)
+	}
+
+	stmt := tx.StmtContext(ctx, s.upsert)
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
+	args := make([]any, 0, len(columns)+2)
+	var rejected []error
+	for i := range records {
+		r := records[i]
+		if r.ID == "" {
+			rejected = append(rejected, step.ErrNoID)
+			continue
+		}
+		r.Finalize()
+		args = args[:0]
+		for _, c := range columns {
+			if c.merge != derived {
+				args = append(args, c.arg(&r))
+			}
+		}
+		args = append(args, now, now)
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			if isDataError(err) {
+				rejected = append(rejected, fmt.Errorf("step %s: %w", r.ID, err))
+				continue
+			}
+			return store.Result{}, classify(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Result{}, classify(err)
+	}
+	written := len(records) - len(rejected)
+	res := store.Result{Merged: min(existing, written)}
+	res.Inserted = written - res.Merged
+	if len(rejected) > 0 {
+		return res, consumererror.NewPermanent(errors.Join(rejected...))
+	}
+	return res, nil
+}
+
+// isDataError reports the errors that say the record itself cannot be
+// stored, so that retrying it cannot help.
+func isDataError(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_CONSTRAINT, sqlite3.SQLITE_MISMATCH, sqlite3.SQLITE_TOOBIG, sqlite3.SQLITE_RANGE:
+		return true
+	}
+	return false
+}
+
+// classify wraps what SQLite says about one record as permanent and leaves
+// everything else (a locked, full or unreadable database) retryable.
+func classify(err error) error {
+	if isDataError(err) {
+		return consumererror.NewPermanent(err)
+	}
+	return err
+}
+
+// Close finishes the WAL and closes the database.
+func (s *Store) Close(context.Context) error {
+	if s.upsert != nil {
+		_ = s.upsert.Close()
+	}
+	return s.db.Close()
+}

@@ -1,0 +1,112 @@
+package sqlitestore
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/agentsteps/collector/step"
+)
+
+// upsertSQL inserts one record, or merges it into the row already there with
+// the rule of step.Merge followed by Finalize. It is built once from
+// columns, so the table, the insert and the merge cannot drift apart.
+var upsertSQL = buildUpsert()
+
+// existingSQL counts which ids of a batch already have a row, so that Upsert
+// can report inserted and merged records.
+const existingSQL = `SELECT count(*) FROM steps WHERE id IN (SELECT value FROM json_each(?))`
+
+func buildUpsert() string {
+	var cols, marks, sets []string
+	for _, c := range columns {
+		if c.merge == derived {
+			continue
+		}
+		cols, marks = append(cols, c.name), append(marks, "?")
+		if c.name != "id" {
+			sets = append(sets, c.name+" = "+mergeExpr(c))
+		}
+	}
+	cols, marks = append(cols, "created_at", "updated_at"), append(marks, "?", "?")
+	sets = append(sets, "updated_at = excluded.updated_at")
+	return fmt.Sprintf("INSERT INTO steps (%s) VALUES (%s)\nON CONFLICT (id) DO UPDATE SET\n  %s",
+		strings.Join(cols, ", "), strings.Join(marks, ", "), strings.Join(sets, ",\n  "))
+}
+
+func mergeExpr(c column) string {
+	old, inc := "steps."+c.name, "excluded."+c.name
+	switch c.merge {
+	case mergeLarger:
+		return largerText(old, inc)
+	case mergeMax:
+		return maxCount(c.name)
+	case mergeMin:
+		return fmt.Sprintf("coalesce(min(%[1]s, %[2]s), %[1]s, %[2]s)", old, inc)
+	case mergeTotal:
+		// Finalize: the total is at least prompt + completion once both are known.
+		p, q, t := maxCount("prompt_tokens"), maxCount("completion_tokens"), maxCount("total_tokens")
+		return fmt.Sprintf("CASE WHEN (%[1]s) IS NULL OR (%[2]s) IS NULL THEN %[3]s\n    ELSE max(coalesce(%[3]s, 0), (%[1]s) + (%[2]s)) END", p, q, t)
+	case mergeStatusRank:
+		return forward(old, inc, rankCase(statuses()))
+	case mergeProgression:
+		return forward(old, inc, rankCase(progressions()))
+	case mergeTags:
+		return fmt.Sprintf("(SELECT nullif(json_group_array(value ORDER BY value), '[]') FROM\n"+
+			"    (SELECT value FROM json_each(%s) UNION SELECT value FROM json_each(%s)))", old, inc)
+	case mergeErrorData:
+		part := func(k string) string {
+			return fmt.Sprintf("'%[1]s', %[2]s", k, largerText(
+				fmt.Sprintf("json_extract(%s, '$.%s')", old, k),
+				fmt.Sprintf("json_extract(%s, '$.%s')", inc, k)))
+		}
+		return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN %[2]s WHEN %[2]s IS NULL THEN %[1]s\n"+
+			"    ELSE json_patch('{}', json_object(%[3]s, %[4]s, %[5]s)) END",
+			old, inc, part("message"), part("traceback"), part("details"))
+	}
+	panic("sqlitestore: no merge for column " + c.name)
+}
+
+// largerText is maxStr: a set value beats an unset one, else the larger.
+// SQLite compares TEXT bytewise, as Go compares strings.
+func largerText(a, b string) string {
+	return fmt.Sprintf("nullif(max(coalesce(%s, ''), coalesce(%s, '')), '')", a, b)
+}
+
+func maxCount(name string) string {
+	return fmt.Sprintf("coalesce(max(steps.%[1]s, excluded.%[1]s), steps.%[1]s, excluded.%[1]s)", name)
+}
+
+func forward(old, inc string, rank func(string) string) string {
+	return fmt.Sprintf("CASE WHEN %s > %s THEN %s ELSE %s END", rank(inc), rank(old), inc, old)
+}
+
+// rankCase renders a vocabulary's forward order, taken from package step, as
+// a CASE expression.
+func rankCase(ranks map[string]int) func(string) string {
+	var b strings.Builder
+	for _, v := range slices.Sorted(maps.Keys(ranks)) {
+		fmt.Fprintf(&b, " WHEN '%s' THEN %d", v, ranks[v])
+	}
+	whens := b.String()
+	return func(col string) string { return "(CASE " + col + whens + " ELSE 0 END)" }
+}
+
+func statuses() map[string]int {
+	out := map[string]int{}
+	for _, s := range []step.Status{step.StatusPending, step.StatusSuccess, step.StatusFailed, step.StatusCancelled} {
+		out[string(s)] = step.StatusRank(s)
+	}
+	return out
+}
+
+func progressions() map[string]int {
+	out := map[string]int{}
+	for _, p := range []step.Progression{step.ProgressionStart, step.ProgressionStreamReceived,
+		step.ProgressionResponseReceived, step.ProgressionStepLogged, step.ProgressionLoggedTrace,
+		step.ProgressionFinished} {
+		out[string(p)] = step.ProgressionRank(p)
+	}
+	return out
+}

@@ -1,0 +1,167 @@
+// Package storetest is a test suite that any step backend runs against a
+// real instance of itself:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) (store.Store, store.Reader) {
+//			s := openFresh(t) // an empty store, closed by t.Cleanup
+//			return s, s
+//		})
+//	}
+//
+// It checks the promise of store.Store: whatever the batching, order and
+// redelivery of a step's patches, the stored row is exactly what step.Merge
+// over all of them followed by Finalize gives, and a row never moves back.
+package storetest
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentsteps/collector/step"
+	"github.com/agentsteps/collector/stepexporter/store"
+)
+
+// Open returns an empty store and a reader of the same data. It must
+// register its own cleanup.
+type Open func(t *testing.T) (store.Store, store.Reader)
+
+// Run runs every check of the suite as a subtest, each on a fresh store.
+func Run(t *testing.T, open Open) {
+	t.Run("RoundTripsEveryField", func(t *testing.T) { testRoundTrip(t, open) })
+	t.Run("AnyPartitionOrderAndRedeliveryGivesTheMergedRow", func(t *testing.T) { testPartitions(t, open) })
+	t.Run("ExistingRowIsNeverRegressed", func(t *testing.T) { testNoRegression(t, open) })
+	t.Run("ConflictsSettleByTheFixedRule", func(t *testing.T) { testConflicts(t, open) })
+	t.Run("RecentIsLatestStartFirst", func(t *testing.T) { testRecent(t, open) })
+	t.Run("GetIgnoresUnknownIDs", func(t *testing.T) { testGetUnknown(t, open) })
+}
+
+func testRoundTrip(t *testing.T, open Open) {
+	s, r := open(t)
+	full := FullRecord("step-00000000-0000-4000-8000-000000000001")
+	upsert(t, s, full)
+	requireRows(t, r, map[string]step.Step{full.ID: finalized(full)})
+}
+
+func testPartitions(t *testing.T, open Open) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, seed>>1))
+	for round := range 8 {
+		s, r := open(t)
+		patches := LettaAndGenAIPatches(rng, 6+round)
+		want := MergeAll(patches)
+		batches := Partition(rng, patches)
+		for _, b := range batches {
+			upsertBatch(t, s, b)
+		}
+		requireRows(t, r, want)
+		// Redeliver a random half of the batches, in reverse order.
+		for i := len(batches) - 1; i >= 0; i-- {
+			if rng.IntN(2) == 0 {
+				upsertBatch(t, s, batches[i])
+			}
+		}
+		requireRows(t, r, want)
+	}
+}
+
+func testNoRegression(t *testing.T, open Open) {
+	s, r := open(t)
+	id := "step-00000000-0000-4000-8000-000000000002"
+	done := step.Step{ID: id, Status: step.StatusSuccess, Progression: step.ProgressionFinished,
+		PromptTokens: step.Int(1200), CompletionTokens: step.Int(80), ReasoningTokens: step.Int(20),
+		StopReason: "end_turn", StartTime: 1_700_000_000_000_000_000, EndTime: 1_700_000_002_000_000_000}
+	upsert(t, s, done)
+	// Letta's late pending insert: 0 tokens, status pending, first progression.
+	late := step.Step{ID: id, Status: step.StatusPending, Progression: step.ProgressionStart,
+		PromptTokens: step.Int(0), CompletionTokens: step.Int(0), TotalTokens: step.Int(0),
+		StartTime: 1_700_000_001_000_000_000, EndTime: 1_700_000_001_000_000_000}
+	upsert(t, s, late)
+	want := done
+	want.Merge(&late)
+	want.Finalize()
+	require.Equal(t, step.StatusSuccess, want.Status)
+	require.Equal(t, int64(1280), *want.TotalTokens)
+	requireRows(t, r, map[string]step.Step{id: want})
+}
+
+func testConflicts(t *testing.T, open Open) {
+	s, r := open(t)
+	id := "step-00000000-0000-4000-8000-000000000003"
+	a := step.Step{ID: id, Model: "gpt-4o", Status: step.StatusSuccess, Tags: []string{"b", "x"},
+		ErrorData: &step.ErrorData{Message: "a"}}
+	b := step.Step{ID: id, Model: "gpt-4o-mini", Status: step.StatusFailed, Tags: []string{"a", "b"},
+		ErrorData: &step.ErrorData{Message: "b'; DROP TABLE steps; --", Traceback: "tb"}}
+	upsert(t, s, b)
+	upsert(t, s, a)
+	want := MergeAll([]step.Step{a, b})
+	require.Equal(t, "gpt-4o-mini", want[id].Model)
+	require.Equal(t, []string{"a", "b", "x"}, want[id].Tags)
+	requireRows(t, r, want)
+}
+
+func testRecent(t *testing.T, open Open) {
+	s, r := open(t)
+	var recs []step.Step
+	for i := range 5 {
+		recs = append(recs, step.Step{ID: fakeID(100 + i), StartTime: step.Time(1_700_000_000_000_000_000 + int64(i)*1e9)})
+	}
+	upsertBatch(t, s, recs)
+	got, err := r.Recent(context.Background(), 3)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	require.Equal(t, []string{recs[4].ID, recs[3].ID, recs[2].ID}, []string{got[0].ID, got[1].ID, got[2].ID})
+}
+
+func testGetUnknown(t *testing.T, open Open) {
+	s, r := open(t)
+	upsert(t, s, step.Step{ID: fakeID(1), Model: "m"})
+	got, err := r.Get(context.Background(), []string{fakeID(1), fakeID(2)})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, "m", got[0].Model)
+}
+
+func upsert(t *testing.T, s store.Store, rec step.Step) {
+	t.Helper()
+	upsertBatch(t, s, []step.Step{rec})
+}
+
+// upsertBatch merges a batch by id and finalizes it, as the exporter does,
+// then writes it.
+func upsertBatch(t *testing.T, s store.Store, patches []step.Step) {
+	t.Helper()
+	merged := MergeAll(patches)
+	recs := make([]step.Step, 0, len(merged))
+	for _, id := range slices.Sorted(mapsKeys(merged)) {
+		recs = append(recs, merged[id])
+	}
+	_, err := s.Upsert(context.Background(), recs)
+	require.NoError(t, err)
+}
+
+func requireRows(t *testing.T, r store.Reader, want map[string]step.Step) {
+	t.Helper()
+	ids := slices.Sorted(mapsKeys(want))
+	got, err := r.Get(context.Background(), ids)
+	require.NoError(t, err)
+	byID := map[string]step.Step{}
+	for _, g := range got {
+		byID[g.ID] = g
+	}
+	for _, id := range ids {
+		require.Contains(t, byID, id)
+		require.Equal(t, want[id], byID[id], "row %s", id)
+	}
+	require.Len(t, got, len(want))
+}
+
+func finalized(s step.Step) step.Step {
+	s.Finalize()
+	return s
+}
