@@ -90,7 +90,8 @@ func lettaPatches(rng *rand.Rand, id, trace string, start step.Time) []step.Step
 		}
 	}
 	trace2 := step.Step{ID: id, SpanID: fmt.Sprintf("%016x", rng.Uint64()), RequestID: "req-" + id[5:13],
-		Progression: step.ProgressionLoggedTrace, ModelHandle: "openai/gpt-4o-mini"}
+		Progression: step.ProgressionLoggedTrace, ModelHandle: "openai/gpt-4o-mini",
+		StartTime: start + step.Time(rng.IntN(3)-1)} // the provider span may start before agent_step
 	return []step.Step{pending, end, trace2}
 }
 
@@ -118,7 +119,7 @@ func FullRecord(id string) step.Step {
 		Tags: []string{"a", "b"}, TID: "tid", TraceID: "0123456789abcdef0123456789abcdef",
 		RequestID: "req", Feedback: "positive", ProjectID: "proj", ErrorType: "E",
 		ErrorData: &step.ErrorData{Message: "m", Traceback: "t", Details: `{"k":1}`},
-		Status: step.StatusFailed, ModelHandle: "openai/gpt-4o", CachedInputTokens: step.Int(3),
+		Status:    step.StatusFailed, ModelHandle: "openai/gpt-4o", CachedInputTokens: step.Int(3),
 		CacheWriteTokens: step.Int(1), ReasoningTokens: step.Int(2), SpanID: "0123456789abcdef",
 		StartTime: 1_700_000_000_123_456_789, EndTime: 1_700_000_001_000_000_001, ServiceName: "svc",
 		ConversationID: "conv", UserID: "user", FinishReason: "error", FinishReasonRaw: "ERROR",
