@@ -1,10 +1,129 @@
 package stepprocessor
 
-// Stub: replaced by the real recogniser.
-type genaiRecogniser struct{}
+// genaiKeys is the OpenTelemetry GenAI key table: for each field the current
+// key, then the deprecated one, then aliases that other emitters use.
+var genaiKeys = genaiFamilyKeys{
+	call: modelCallKeys{
+		// The response model is what served the call; the request model
+		// is only what was asked for.
+		model:         []string{"gen_ai.response.model", "gen_ai.request.model"},
+		responseModel: []string{"gen_ai.response.model"},
+		// gen_ai.system was renamed in v1.37.0; instrumentations written
+		// against <=v1.36 keep emitting it unless opted in.
+		provider:  []string{"gen_ai.provider.name", "gen_ai.system"},
+		requestID: []string{"gen_ai.response.id"},
+		prompt: []string{
+			"gen_ai.usage.input_tokens",
+			"gen_ai.usage.prompt_tokens", // renamed in v1.27.0
+		},
+		completion: []string{
+			"gen_ai.usage.output_tokens",
+			"gen_ai.usage.completion_tokens", // renamed in v1.27.0
+		},
+		// The spec has no total (semantic-conventions-genai#8); OpenLLMetry
+		// and Sentry emit this one.
+		total: []string{"gen_ai.usage.total_tokens"},
+		cacheRead: []string{
+			"gen_ai.usage.cache_read.input_tokens", // v1.40.0
+			"gen_ai.usage.cache_read_input_tokens", // OpenLLMetry before Jun 2026
+			"gen_ai.usage.cache_read_tokens",       // older pydantic-ai (langfuse#12306)
+			"gen_ai.usage.details.cache_read_tokens",
+			"gen_ai.usage.details.cache_read_input_tokens",
+			"gen_ai.usage.input_cached_tokens", // Langfuse alias (langfuse PR #14902)
+			"gen_ai.usage.cached_input_tokens",
+			"gen_ai.usage.input_tokens.cached", // Sentry
+		},
+		cacheWrite: []string{
+			"gen_ai.usage.cache_creation.input_tokens",
+			"gen_ai.usage.cache_creation_input_tokens",
+			"gen_ai.usage.cache_write_tokens",
+			"gen_ai.usage.details.cache_write_tokens",
+			"gen_ai.usage.details.cache_creation_input_tokens",
+			"gen_ai.usage.input_cache_creation",
+		},
+		reasoning: []string{
+			"gen_ai.usage.reasoning.output_tokens", // v1.41.0
+			"gen_ai.usage.reasoning_tokens",        // OpenLLMetry
+			"gen_ai.usage.output_tokens.reasoning", // Sentry
+			"gen_ai.usage.details.reasoning_tokens",
+		},
+		// A string array, one per choice; some SDKs write it as a
+		// stringified array.
+		finish:    []string{"gen_ai.response.finish_reasons"},
+		errorType: []string{"error.type"},
+	},
+	// The only context-window key found anywhere (sentry-conventions#315).
+	contextWindow: []string{"gen_ai.context.window_size"},
+	ctx: ctxKeys{
+		agentID:        []string{"gen_ai.agent.id", "gen_ai.agent.name"},
+		conversationID: []string{"gen_ai.conversation.id"}, // v1.34.0
+		// Not GenAI keys: the general ones.
+		userID: []string{"user.id", "enduser.id"},
+	},
+}
 
-func newGenAI(ix *keyIndex) *genaiRecogniser { return &genaiRecogniser{} }
+// genaiRecogniser is the fallback for anything that follows the
+// OpenTelemetry GenAI conventions, current or deprecated.
+type genaiRecogniser struct {
+	op           slot
+	workflowName []slot
+	keys         genaiFamilySlots
+}
+
+func newGenAI(ix *keyIndex) *genaiRecogniser {
+	return &genaiRecogniser{
+		op:           ix.add("gen_ai.operation.name"),
+		workflowName: ix.addAll("gen_ai.workflow.name"),
+		keys:         genaiKeys.register(ix),
+	}
+}
 
 func (*genaiRecogniser) name() string { return "genai" }
 
-func (*genaiRecogniser) recognise(f *spanFacts, out *finding) bool { return false }
+func (r *genaiRecogniser) recognise(f *spanFacts, out *finding) bool {
+	if f.hits == 0 {
+		return false
+	}
+	op := opName(f, r.op)
+	switch {
+	case genaiModelCall(op) || op == "" && r.keys.legacyModelCall(f):
+		out.role = roleLLM
+		r.keys.readCall(f, out)
+		return true
+	case genaiInvocation(op):
+		out.role = roleContext
+		r.keys.ctx.read(f, &out.ctx, out)
+		if out.ctx.AgentID == "" {
+			out.ctx.AgentID = readText(f, r.workflowName, out)
+		}
+		// create_agent makes an agent; it is not a run of one.
+		if op != "create_agent" {
+			out.ctx.RunID = runOf(f)
+		}
+		return true
+	}
+	// execute_tool, embeddings, retrieval and the rest: context only.
+	return r.keys.ctx.contextOnly(f, out)
+}
+
+// genaiModelCall reports the operations that are one model call. The spec
+// names chat, text_completion and generate_content; completion and
+// generate are seen in the wild (Langfuse maps them to generations too).
+func genaiModelCall(op string) bool {
+	switch op {
+	case "chat", "text_completion", "generate_content", "completion", "generate":
+		return true
+	}
+	return false
+}
+
+// genaiInvocation reports the operations whose span wraps an agent or a
+// workflow. Usage on them is an aggregate (the spec even recommends usage
+// on invoke_agent) and is never read.
+func genaiInvocation(op string) bool {
+	switch op {
+	case "invoke_agent", "create_agent", "invoke_workflow":
+		return true
+	}
+	return false
+}
