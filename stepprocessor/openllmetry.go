@@ -52,6 +52,7 @@ var openllmetryOnlyKeys = []string{
 	"llm.request.model", "llm.response.model",
 	"gen_ai.openai.api_base", "llm.openai.api_base",
 	"gen_ai.completion.0.finish_reason", "llm.completions.0.finish_reason",
+	"gen_ai.response.finish_reason", "gen_ai.response.stop_reason",
 	"traceloop.association.properties.session_id",
 	"traceloop.association.properties.user_id",
 	"traceloop.association.properties.customer_id",
