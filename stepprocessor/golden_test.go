@@ -94,7 +94,7 @@ func recordsOf(t *testing.T, td ptrace.Traces) []map[string]any {
 	return out
 }
 
-func readFixture(t *testing.T, path string) []ptrace.Traces {
+func readFixture(t testing.TB, path string) []ptrace.Traces {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)

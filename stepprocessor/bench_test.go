@@ -1,0 +1,178 @@
+package stepprocessor
+
+import (
+	"context"
+	"encoding/binary"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/agentsteps/collector/step"
+	"github.com/agentsteps/collector/stepprocessor/internal/metadata"
+)
+
+// benchSpans is the least number of spans in the benchmark batch.
+const benchSpans = 10000
+
+// mixedBatch builds a protobuf payload of at least benchSpans spans: every
+// fixture of every convention, copied with fresh trace ids per copy, as the
+// OTLP receiver would hand it over after decoding.
+func mixedBatch(tb testing.TB) (payload []byte, spans int) {
+	tb.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "testdata", "*", "*.otlp.json"))
+	require.NoError(tb, err)
+	require.NotEmpty(tb, paths)
+	var templates []ptrace.Traces
+	for _, p := range paths {
+		templates = append(templates, readFixture(tb, p)...)
+	}
+	all := ptrace.NewTraces()
+	for copyN := uint64(0); all.SpanCount() < benchSpans; copyN++ {
+		for _, tpl := range templates {
+			c := ptrace.NewTraces()
+			tpl.CopyTo(c)
+			freshTraceIDs(c, copyN)
+			c.ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
+		}
+	}
+	b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(all)
+	require.NoError(tb, err)
+	return b, all.SpanCount()
+}
+
+// freshTraceIDs makes each copy a distinct trace by writing the copy number
+// into the last bytes of every trace id.
+func freshTraceIDs(td ptrace.Traces, n uint64) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				sp := spans.At(k)
+				id := sp.TraceID()
+				binary.BigEndian.PutUint64(id[8:], binary.BigEndian.Uint64(id[8:])^(n+1)*0x9e3779b97f4a7c15)
+				sp.SetTraceID(id)
+			}
+		}
+	}
+}
+
+// decoded unmarshals n fresh copies of the payload outside the timer.
+func decoded(b *testing.B, payload []byte) []ptrace.Traces {
+	out := make([]ptrace.Traces, b.N)
+	var u ptrace.ProtoUnmarshaler
+	for i := range out {
+		td, err := u.UnmarshalTraces(payload)
+		require.NoError(b, err)
+		out[i] = td
+	}
+	return out
+}
+
+// perSpan runs body b.N times and reports time, bytes and allocations per
+// span (ReportAllocs gives them per batch, which hides the unit that counts).
+func perSpan(b *testing.B, spans int, body func(i int)) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for i := range b.N {
+		body(i)
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	n := float64(b.N) * float64(spans)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/span")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/span")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/span")
+}
+
+// BenchmarkProcessor measures the processor on the mixed batch, next to two
+// floors measured in the same run: one pass that reads every attribute of
+// every span, and that pass plus the step.* writes on the anchor spans.
+// Run: go test ./stepprocessor -run '^$' -bench BenchmarkProcessor -benchtime 20x -count 5
+func BenchmarkProcessor(b *testing.B) {
+	payload, spans := mixedBatch(b)
+	ctx := context.Background()
+
+	// The records every anchor span gets, for the floor with writes.
+	ref, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(payload)
+	require.NoError(b, err)
+	Annotate(nil, ref)
+	anchors := map[spanKey]step.Step{}
+	eachSpan(ref, func(sp ptrace.Span) {
+		if ps, _ := step.Read(sp.Attributes()); len(ps) > 0 {
+			if _, ok := sp.Attributes().Get("step.id"); ok {
+				anchors[spanKey{sp.TraceID(), sp.SpanID()}] = ps[0]
+			}
+		}
+	})
+
+	b.Run("floor_read", func(b *testing.B) {
+		cs := decoded(b, payload)
+		perSpan(b, spans, func(i int) { readAll(cs[i]) })
+	})
+	b.Run("floor_read_write", func(b *testing.B) {
+		cs := decoded(b, payload)
+		perSpan(b, spans, func(i int) {
+			readAll(cs[i])
+			eachSpan(cs[i], func(sp ptrace.Span) {
+				if r, ok := anchors[spanKey{sp.TraceID(), sp.SpanID()}]; ok {
+					step.Write(sp.Attributes(), &r)
+				}
+			})
+		})
+	})
+	for _, mode := range []struct {
+		name string
+		wait bool
+	}{{"stateless", false}, {"buffered", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			cfg := createDefaultConfig()
+			if !mode.wait {
+				cfg.Wait = 0
+			}
+			p, err := newStepProcessor(processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
+			require.NoError(b, err)
+			cs := decoded(b, payload)
+			perSpan(b, spans, func(i int) {
+				_ = p.ConsumeTraces(ctx, cs[i])
+				if mode.wait {
+					p.release(ctx, p.buf.takeAll(), false)
+				}
+			})
+		})
+	}
+}
+
+var sink int
+
+// readAll is the floor: one pass over every attribute of every span.
+func readAll(td ptrace.Traces) {
+	eachSpan(td, func(sp ptrace.Span) {
+		sp.Attributes().Range(func(k string, v pcommon.Value) bool {
+			sink += len(k) + int(v.Type())
+			return true
+		})
+	})
+}
+
+func eachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				fn(spans.At(k))
+			}
+		}
+	}
+}
