@@ -74,6 +74,8 @@ func (p *stepProcessor) Shutdown(ctx context.Context) error {
 		close(p.stop)
 		p.done.Wait()
 		p.stop = nil
+	}
+	if p.buf != nil {
 		p.release(ctx, p.buf.takeAll(), false)
 	}
 	p.tel.shutdown()
