@@ -23,15 +23,10 @@ func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 // not, code is the exit code: 0 after --help (printed to stdout), 2 after a
 // usage error (printed to stderr).
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (ok bool, code int) {
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		if a == "-h" || a == "-help" || a == "--help" {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return false, 0
-		}
+	if wantsHelp(args) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return false, 0
 	}
 	if err := fs.Parse(args); err != nil {
 		return false, 2

@@ -39,12 +39,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range subcommands {
 		if c.name == args[0] {
+			if wantsHelp(args[1:]) {
+				// Help goes to stdout alone, whatever a command's flag
+				// parser also writes to stderr.
+				return c.run([]string{"--help"}, stdout, io.Discard)
+			}
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "steps: unknown command %q\n\n", args[0])
 	printUsage(stderr)
 	return 2
+}
+
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 func printUsage(w io.Writer) {
