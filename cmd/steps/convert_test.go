@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestConvertGivesEveryFixtureItsRecords runs `steps convert` on each
+// hand-written fixture and holds its output against the expected records.
+func TestConvertGivesEveryFixtureItsRecords(t *testing.T) {
+	cases, err := filepath.Glob(filepath.Join("..", "..", "testdata", "*", "*.otlp.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, cases)
+	for _, path := range cases {
+		t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			require.Equal(t, 0, runConvert([]string{path}, &out, &errOut), errOut.String())
+			want, err := os.ReadFile(strings.TrimSuffix(path, ".otlp.json") + ".steps.jsonl")
+			require.NoError(t, err)
+			require.Equal(t, jsonLines(t, want), jsonLines(t, out.Bytes()))
+		})
+	}
+}
+
+func TestConvertNamesTheBadFileAndLineAndConvertsTheRest(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte("{\"resourceSpans\":[]}\nnot json\n"), 0o600))
+	good := filepath.Join("..", "..", "testdata", "vercel", "v5_generate_text_tool_call.otlp.json")
+	var out, errOut bytes.Buffer
+	require.Equal(t, 1, runConvert([]string{bad, good}, &out, &errOut))
+	require.Contains(t, errOut.String(), bad+":2")
+	want, err := os.ReadFile(strings.TrimSuffix(good, ".otlp.json") + ".steps.jsonl")
+	require.NoError(t, err)
+	require.Equal(t, jsonLines(t, want), jsonLines(t, out.Bytes()))
+}
+
+func TestConvertHelpDocumentsIt(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, runConvert([]string{"--help"}, &out, &errOut))
+	require.Contains(t, out.String(), "Usage: steps convert FILE...")
+	require.Equal(t, 2, runConvert(nil, &out, &errOut))
+}
+
+func jsonLines(t *testing.T, b []byte) []map[string]any {
+	t.Helper()
+	out := []map[string]any{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var m map[string]any
+		d := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		d.UseNumber()
+		require.NoError(t, d.Decode(&m))
+		out = append(out, m)
+	}
+	return out
+}
