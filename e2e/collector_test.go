@@ -58,10 +58,7 @@ service:
 // exactly the records that `steps convert` gives for the same files.
 func TestCollectorStoresWhatConvertGives(t *testing.T) {
 	root := repoRoot(t)
-	collector := filepath.Join(root, "_build", "otelcol-steps")
-	if _, err := os.Stat(collector); err != nil {
-		prerequisite(t, fmt.Sprintf("%s is missing (%v); build it with `make build`", collector, err))
-	}
+	collector := builtCollector(t)
 	dsn := os.Getenv("AGENTSTEPS_PG_DSN")
 	if dsn == "" {
 		prerequisite(t, "AGENTSTEPS_PG_DSN is not set; run `scripts/pg.sh start` and `export AGENTSTEPS_PG_DSN=$(scripts/pg.sh dsn)`, or use `make test`")
