@@ -25,7 +25,6 @@ type genaiFamilySlots struct {
 	call                      modelCallSlots
 	endpoint, contextWindow   []slot
 	serverAddress, serverPort slot
-	errorType                 []slot
 	ctx                       ctxSlots
 }
 
@@ -36,7 +35,6 @@ func (k *genaiFamilyKeys) register(ix *keyIndex) genaiFamilySlots {
 		contextWindow: ix.addAll(k.contextWindow...),
 		serverAddress: ix.add("server.address"),
 		serverPort:    ix.add("server.port"),
-		errorType:     ix.addAll(k.call.errorType...),
 		ctx:           k.ctx.register(ix),
 	}
 }
@@ -57,7 +55,7 @@ func (s *genaiFamilySlots) readCall(f *spanFacts, out *finding) {
 		// A call that failed by its finish reason alone (the legacy
 		// gen_ai.choice event records "error" when no reason came back)
 		// still has its error.type.
-		p.ErrorType = readText(f, s.errorType, out)
+		p.ErrorType = readText(f, s.call.errT, out)
 	}
 	s.ctx.read(f, &out.ctx, out)
 }
