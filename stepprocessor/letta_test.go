@@ -338,8 +338,14 @@ func TestLettaNonLettaSpanNotClaimed(t *testing.T) {
 	require.False(t, ok && out.source == "letta")
 
 	ts = newTestSpan("agent_step")
+	ts.span.Attributes().PutStr("step_id", "42")
 	out, ok = recogniseOne(t, ts)
-	require.False(t, ok && out.source == "letta", "agent_step without step_id is not Letta's")
+	require.False(t, ok && out.source == "letta", "an agent_step of another kind is not Letta's")
+
+	ts = newTestSpan("Pipeline.log_step_async")
+	ts.span.Attributes().PutStr("parameter.step_id", "7")
+	out, ok = recogniseOne(t, ts)
+	require.False(t, ok && out.source == "letta")
 }
 
 func TestLettaRequestSpanGivesContext(t *testing.T) {
@@ -376,4 +382,9 @@ func BenchmarkLettaRecogniseForeignSpan(b *testing.B) {
 		var out finding
 		r.recognise(f, &out)
 	}
+}
+
+func TestLettaAgentStepWithoutStepIDGivesNoPatch(t *testing.T) {
+	out, ok := recogniseOne(t, lettaSpan("agent_step", nil))
+	require.False(t, ok && out.source == "letta" && out.patch.ID != "")
 }
