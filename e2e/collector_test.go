@@ -68,6 +68,7 @@ func TestCollectorStoresWhatConvertGives(t *testing.T) {
 	require.NotEmpty(t, fixtures, "no testdata/*/*.otlp.json fixtures found under %s", root)
 
 	dir := t.TempDir()
+	fixtures = isolateFixtures(t, fixtures, t.TempDir())
 	steps := buildSteps(t, root, dir)
 	want := convertFixtures(t, steps, root, fixtures)
 	require.NotEmpty(t, want, "steps convert gave no records for %d fixtures", len(fixtures))
