@@ -15,12 +15,12 @@ BUILD_DIR := _build
 COLLECTOR := $(BUILD_DIR)/otelcol-steps
 STEPS := $(BUILD_DIR)/steps
 
-# Everything the collector binary is built from: the components' sources
-# (not their tests), the module files and the builder manifest.
-COLLECTOR_SRCS := $(shell find step stepprocessor stepexporter -name '*.go' ! -name '*_test.go' 2>/dev/null) \
-	$(shell find step stepprocessor stepexporter -path '*/internal/*' -name '*.sql' 2>/dev/null) \
-	go.mod go.sum builder-config.yaml
-STEPS_SRCS := $(shell find cmd/steps step stepprocessor stepexporter -name '*.go' ! -name '*_test.go' 2>/dev/null) go.mod go.sum
+# Everything the collector binary is built from: the components' files (Go
+# sources and what they embed, not tests, test data or docs), the module
+# files and the builder manifest.
+COMPONENT_FILES = $(shell find $(1) -type f ! -name '*_test.go' ! -name '*.md' ! -path '*/testdata/*' 2>/dev/null)
+COLLECTOR_SRCS := $(call COMPONENT_FILES,step stepprocessor stepexporter) go.mod go.sum builder-config.yaml
+STEPS_SRCS := $(call COMPONENT_FILES,cmd/steps step stepprocessor stepexporter) go.mod go.sum
 
 # Our Go files, not the generated distribution nor the tools.
 GO_FILES = $(shell find . \( -name _build -o -name .tools -o -name .git \) -prune -o -name '*.go' -print)
