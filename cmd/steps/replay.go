@@ -147,7 +147,11 @@ func replay(ctx context.Context, sender traceSender, batches []traceBatch, o rep
 				st.failed++
 				consecutive++
 				fmt.Fprintf(stderr, "steps replay: %s:%d (copy %d): %v\n", b.file, b.line, c, err)
-				if consecutive >= maxConsecutiveFailures || ctx.Err() != nil {
+				if ctx.Err() != nil {
+					st.elapsed = time.Since(start)
+					return st, fmt.Errorf("interrupted: %w", ctx.Err())
+				}
+				if consecutive >= maxConsecutiveFailures {
 					st.elapsed = time.Since(start)
 					return st, fmt.Errorf("giving up after %d failed requests in a row; is the collector listening on %s (%s)?", consecutive, o.endpoint, o.protocol)
 				}
