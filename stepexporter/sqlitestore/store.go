@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -125,6 +126,7 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 			continue
 		}
 		r.Finalize()
+		r.Tags = sortedSet(r.Tags)
 		args = args[:0]
 		for _, c := range columns {
 			if c.merge != derived {
@@ -181,4 +183,15 @@ func (s *Store) Close(context.Context) error {
 		_ = s.upsert.Close()
 	}
 	return s.db.Close()
+}
+
+// sortedSet returns tags sorted and distinct, as step.Merge leaves them,
+// copying only when they are not.
+func sortedSet(tags []string) []string {
+	for i := 1; i < len(tags); i++ {
+		if tags[i-1] >= tags[i] {
+			return slices.Compact(slices.Sorted(slices.Values(tags)))
+		}
+	}
+	return tags
 }

@@ -141,3 +141,15 @@ func TestConfigValidateNamesTheKey(t *testing.T) {
 	require.ErrorContains(t, err, "path must be set")
 	require.ErrorContains(t, err, "busy_timeout must be >= 0")
 }
+
+func TestUnsortedIncomingTagsMergeAsASortedSet(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	_, err := s.Upsert(ctx, []step.Step{{ID: "step-t", Tags: []string{"z", "a", "z"}}})
+	require.NoError(t, err)
+	_, err = s.Upsert(ctx, []step.Step{{ID: "step-t", Tags: []string{"m", "a"}}})
+	require.NoError(t, err)
+	got, err := s.Get(ctx, []string{"step-t"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "m", "z"}, got[0].Tags)
+}

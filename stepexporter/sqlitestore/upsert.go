@@ -53,8 +53,11 @@ func mergeExpr(c column) string {
 	case mergeProgression:
 		return forward(old, inc, rankCase(progressions()))
 	case mergeTags:
-		return fmt.Sprintf("(SELECT nullif(json_group_array(value ORDER BY value), '[]') FROM\n"+
-			"    (SELECT value FROM json_each(%s) UNION SELECT value FROM json_each(%s)))", old, inc)
+		// Incoming tags are sorted and distinct (Upsert sees to it), so the
+		// union query only runs when both sides have tags.
+		return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN %[2]s WHEN %[2]s IS NULL OR %[1]s = %[2]s THEN %[1]s\n"+
+			"    ELSE (SELECT nullif(json_group_array(value ORDER BY value), '[]') FROM\n"+
+			"    (SELECT value FROM json_each(%[1]s) UNION SELECT value FROM json_each(%[2]s))) END", old, inc)
 	case mergeErrorData:
 		part := func(k string) string {
 			return fmt.Sprintf("'%[1]s', %[2]s", k, largerText(
