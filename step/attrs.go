@@ -75,6 +75,14 @@ func (f *Field) put(m pcommon.Map, key string, s *Step) {
 // Write puts the set fields of s on a span's attributes as step.* keys. The
 // span becomes the step's anchor: the one span a person finds by step.id.
 func Write(attrs pcommon.Map, s *Step) {
+	n := 0
+	for _, f := range Fields {
+		if f.isSet(s) {
+			n++
+		}
+	}
+	// One allocation for all the new keys, rather than a growth per Put.
+	attrs.EnsureCapacity(attrs.Len() + n)
 	for _, f := range Fields {
 		if f.isSet(s) {
 			f.put(attrs, f.Key, s)

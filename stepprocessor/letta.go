@@ -3,6 +3,7 @@ package stepprocessor
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/agentsteps/collector/step"
 )
@@ -107,7 +108,12 @@ type lettaRecogniser struct {
 	errorType, errorMessage, errorTraceback, errorDetails slot
 	errorData, responseData, conversationID               slot
 	reqAgent, reqUser, reqOrg, reqProject                 []slot
+
+	lastActor atomic.Pointer[parsedActor]
 }
+
+// parsedActor is the last actor repr read and what it gave.
+type parsedActor struct{ repr, org, user string }
 
 func newLetta(ix *keyIndex) *lettaRecogniser {
 	k := &lettaKeys
@@ -284,6 +290,15 @@ func (r *lettaRecogniser) readActor(f *spanFacts, out *finding) {
 	if !ok {
 		return
 	}
+	// Every StepManager span of a request carries the same actor repr, a
+	// long one: parse it once.
+	if last := r.lastActor.Load(); last != nil && last.repr == t {
+		out.patch.OrganizationID, out.patch.UserID = last.org, last.user
+		return
+	}
+	defer func() {
+		r.lastActor.Store(&parsedActor{repr: t, org: out.patch.OrganizationID, user: out.patch.UserID})
+	}()
 	v, err := parsePyRepr(t)
 	if err == nil && v.kind != pyCall {
 		err = fmt.Errorf("want a User(...) repr, got %s", clipRepr(t))

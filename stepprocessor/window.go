@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -33,6 +34,7 @@ type annotator struct {
 	// a span with no known attribute key may give a value.
 	resourceFields bool
 	state          sync.Pool
+	kept           atomic.Pointer[windowState]
 }
 
 func newAnnotator(cfg *Config) *annotator {
@@ -63,6 +65,7 @@ type spanRec struct {
 
 type windowState struct {
 	facts   *spanFacts
+	scratch finding
 	recs    []spanRec
 	byKey   map[spanKey]int
 	parents map[spanKey]pcommon.SpanID
@@ -82,7 +85,7 @@ const maxProblemsKept = 16
 // of traces released before; it is read for ancestors outside the window
 // and updated with this window.
 func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
-	ws := a.state.Get().(*windowState)
+	ws := a.acquire()
 	defer a.release(ws)
 	var res result
 
@@ -99,17 +102,20 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 				if ws.facts.hits == 0 && !a.resourceFields {
 					continue // not a span any convention or the user reads
 				}
-				rec := spanRec{key: spanKey{sp.TraceID(), sp.SpanID()}, parent: sp.ParentSpanID(), span: sp, resource: rs.Resource()}
-				if !a.recognise(ws.facts, &rec.f) {
+				// Recognise into the window's scratch finding: a span that is
+				// not a step costs no allocation.
+				ws.scratch = finding{}
+				if !a.recognise(ws.facts, &ws.scratch) {
 					continue
 				}
-				res.nProblems += len(rec.f.problems)
-				for _, p := range rec.f.problems {
+				res.nProblems += len(ws.scratch.problems)
+				for _, p := range ws.scratch.problems {
 					if len(res.problems) < maxProblemsKept {
 						res.problems = append(res.problems, fmt.Errorf("trace %s span %s: %w", sp.TraceID(), sp.SpanID(), p))
 					}
 				}
-				ws.recs = append(ws.recs, rec)
+				ws.recs = append(ws.recs, spanRec{key: spanKey{sp.TraceID(), sp.SpanID()}, parent: sp.ParentSpanID(),
+					span: sp, resource: rs.Resource(), f: ws.scratch})
 			}
 		}
 	}
@@ -162,7 +168,19 @@ func (a *annotator) release(ws *windowState) {
 	ws.recs = ws.recs[:0]
 	clear(ws.byKey)
 	clear(ws.parents)
-	a.state.Put(ws)
+	ws.scratch = finding{}
+	// Keep one state outside the pool, which a GC empties, so that a busy
+	// processor does not grow its slices and maps anew after every GC.
+	if !a.kept.CompareAndSwap(nil, ws) {
+		a.state.Put(ws)
+	}
+}
+
+func (a *annotator) acquire() *windowState {
+	if ws := a.kept.Swap(nil); ws != nil {
+		return ws
+	}
+	return a.state.Get().(*windowState)
 }
 
 // index builds the parent links of every span of the window and finds each
