@@ -1,0 +1,152 @@
+package pgstore
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"text/template"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed sql/*.sql
+var sqlFiles embed.FS
+
+var templates = template.Must(template.ParseFS(sqlFiles, "sql/*.sql"))
+
+// incomingTable is the per-connection temporary table that COPY fills.
+const incomingTable = "agentsteps_incoming"
+
+// ddlColumn and ddlIndex are what the SQL templates see: every name is
+// already quoted.
+type ddlColumn struct{ Name, Type string }
+type ddlIndex struct{ Name, Column string }
+
+func render(name string, data any) (string, error) {
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("render %s: %w", name, err)
+	}
+	return b.String(), nil
+}
+
+// indexName follows Letta's ix_<table>_<column>, so Letta's own
+// ix_steps_run_id is recognised rather than duplicated, cut to the
+// server's identifier length.
+func indexName(table, col string) string {
+	n := "ix_" + table + "_" + col
+	if len(n) > maxIdentifier {
+		n = n[:maxIdentifier]
+	}
+	return n
+}
+
+// createTableSQL renders the DDL for cfg's table.
+func createTableSQL(cfg *Config) (string, error) {
+	enum := quote(cfg.Schema, "stepstatus")
+	data := struct {
+		Schema, Enum, Table, PrimaryKey string
+		Columns                         []ddlColumn
+		Indexes                         []ddlIndex
+	}{Schema: quote(cfg.Schema), Enum: enum, Table: quote(cfg.Schema, cfg.Table), PrimaryKey: quote(indexName(cfg.Table, "pkey"))}
+	if cfg.Table == "steps" {
+		data.PrimaryKey = quote("pk_steps_id") // Letta's name
+	}
+	for _, c := range columns {
+		typ := c.ddl
+		if c.kind == kindStatus {
+			typ = enum
+		}
+		data.Columns = append(data.Columns, ddlColumn{Name: quote(c.name), Type: typ})
+	}
+	for _, col := range indexed {
+		data.Indexes = append(data.Indexes, ddlIndex{Name: quote(indexName(cfg.Table, col)), Column: quote(col)})
+	}
+	return render("create_table.sql", data)
+}
+
+func incomingTableSQL() (string, error) {
+	data := struct {
+		Incoming string
+		Columns  []ddlColumn
+	}{Incoming: quote(incomingTable)}
+	for _, c := range columns {
+		data.Columns = append(data.Columns, ddlColumn{Name: quote(c.name), Type: c.incomingType()})
+	}
+	return render("incoming.sql", data)
+}
+
+// schemaLock serialises create_schema between collectors that start at the
+// same time: CREATE ... IF NOT EXISTS can still race on the catalog.
+const schemaLock = 0x61676e7473746570 // "agntstep"
+
+// createSchema creates what is missing, in one transaction.
+func createSchema(ctx context.Context, pool *pgxpool.Pool, cfg *Config) error {
+	ddl, err := createTableSQL(cfg)
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(schemaLock)); err != nil {
+			return err
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", quote(cfg.Schema, cfg.Table)).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			return nil // never alter a table someone else owns (Letta's migrations)
+		}
+		_, err := tx.Exec(ctx, ddl)
+		return err
+	})
+}
+
+// targetColumn is a column of the existing table, as the server types it.
+type targetColumn struct {
+	typ     string // format_type, usable in a cast
+	notNull bool
+}
+
+// inspectTable reads the columns of the target table and checks that id
+// has a unique index, which ON CONFLICT (id) needs.
+func inspectTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config) (map[string]targetColumn, error) {
+	name := quote(cfg.Schema, cfg.Table)
+	rows, err := pool.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
+		FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, name)
+	if err != nil {
+		return nil, err
+	}
+	cols := map[string]targetColumn{}
+	for rows.Next() {
+		var n string
+		var c targetColumn
+		if err := rows.Scan(&n, &c.typ, &c.notNull); err != nil {
+			return nil, err
+		}
+		cols[n] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("table %s does not exist; create it or set create_schema: true", name)
+	}
+	if _, ok := cols["id"]; !ok {
+		return nil, fmt.Errorf("table %s has no id column; point table at a steps table", name)
+	}
+	var unique bool
+	err = pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_index i
+		JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+		WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indnkeyatts = 1
+		AND i.indpred IS NULL AND a.attname = 'id')`, name).Scan(&unique)
+	if err != nil {
+		return nil, err
+	}
+	if !unique {
+		return nil, fmt.Errorf("table %s has no primary key or unique index on id, which merging by id needs; add one", name)
+	}
+	return cols, nil
+}

@@ -1,0 +1,174 @@
+// Package pgstore writes step records to PostgreSQL, into a table shaped
+// like Letta's steps table, merging each record into its row in SQL.
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.uber.org/zap"
+
+	"github.com/agentsteps/collector/step"
+	"github.com/agentsteps/collector/stepexporter/store"
+)
+
+// Store is the PostgreSQL backend. It is safe for concurrent use: each
+// Upsert runs on its own pooled connection.
+type Store struct {
+	pool     *pgxpool.Pool
+	table    string // quoted schema.table
+	target   map[string]targetColumn
+	plan     upsertPlan
+	copyCols []string
+	redact   redactor
+	logger   *zap.Logger
+}
+
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Reader = (*Store)(nil)
+)
+
+// New connects, creates the table when create_schema is set and it is
+// missing, and prepares the upsert for the table as it is. An error means
+// the config or the database is wrong; it never contains the DSN.
+func New(ctx context.Context, cfg Config, logger *zap.Logger) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	pc, err := poolConfig(ctx, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		table:  quote(cfg.Schema, cfg.Table),
+		redact: newRedactor(string(cfg.DSN), pc.ConnConfig.Password),
+		logger: logger,
+	}
+	for _, c := range columns {
+		s.copyCols = append(s.copyCols, c.name)
+	}
+	incoming, err := incomingTableSQL()
+	if err != nil {
+		return nil, err
+	}
+	pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, incoming)
+		return err
+	}
+	s.pool, err = pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, s.redact.wrap(fmt.Errorf("postgres: %w", err))
+	}
+	if err := s.prepare(ctx, &cfg); err != nil {
+		s.pool.Close()
+		return nil, s.redact.wrap(fmt.Errorf("postgres %s: %w", s.table, err))
+	}
+	if len(s.plan.missing) > 0 {
+		logger.Warn("the steps table lacks some record fields; they are not stored",
+			zap.String("table", s.table), zap.Strings("missing_columns", s.plan.missing))
+	}
+	logger.Info("postgres step store ready", zap.String("table", s.table),
+		zap.String("host", pc.ConnConfig.Host), zap.Bool("tls", pc.ConnConfig.TLSConfig != nil))
+	return s, nil
+}
+
+func (s *Store) prepare(ctx context.Context, cfg *Config) error {
+	if cfg.CreateSchema {
+		if err := createSchema(ctx, s.pool, cfg); err != nil {
+			return fmt.Errorf("create_schema: %w", err)
+		}
+	}
+	target, err := inspectTable(ctx, s.pool, cfg)
+	if err != nil {
+		return err
+	}
+	s.target = target
+	s.plan = newUpsertPlan(s.table, target)
+	return nil
+}
+
+// Close closes the pool.
+func (s *Store) Close(context.Context) error {
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	return nil
+}
+
+// Upsert merges records into their rows. A record the table cannot take
+// is rejected alone with a permanent error naming it; the others are
+// written. A database that cannot be reached fails the whole call with a
+// retryable error.
+func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, error) {
+	recs := normalize(records)
+	rows := make([][]any, 0, len(recs))
+	ids := make([]string, 0, len(recs))
+	var rejected []error
+	for i := range recs {
+		row, err := encodeRow(&recs[i], s.target)
+		if err != nil {
+			rejected = append(rejected, err)
+			continue
+		}
+		rows, ids = append(rows, row), append(ids, recs[i].ID)
+	}
+	res, err := s.write(ctx, rows)
+	if err != nil && isDataError(err) && len(rows) > 1 {
+		// One bad row fails the statement; write them one by one to find it.
+		res, err = store.Result{}, nil
+		for i := range rows {
+			r, rowErr := s.write(ctx, rows[i:i+1])
+			switch {
+			case rowErr == nil:
+				res.Inserted, res.Merged = res.Inserted+r.Inserted, res.Merged+r.Merged
+			case isDataError(rowErr):
+				rejected = append(rejected, fmt.Errorf("step %s: %w", ids[i], rowErr))
+			default:
+				return res, s.classify(rowErr)
+			}
+		}
+	}
+	if err != nil {
+		if isDataError(err) && len(ids) == 1 {
+			err = fmt.Errorf("step %s: %w", ids[0], err)
+		}
+		return res, s.classify(err)
+	}
+	if len(rejected) > 0 {
+		return res, consumererror.NewPermanent(s.redact.wrap(fmt.Errorf("postgres %s: %d record(s) rejected: %w",
+			s.table, len(rejected), errors.Join(rejected...))))
+	}
+	return res, nil
+}
+
+// write runs one batch: COPY into the connection's temporary table, then
+// one INSERT ... ON CONFLICT that merges, in one transaction.
+func (s *Store) write(ctx context.Context, rows [][]any) (store.Result, error) {
+	var res store.Result
+	if len(rows) == 0 {
+		return res, nil
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{incomingTable}, s.copyCols, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		var inserted, merged int64
+		if err := tx.QueryRow(ctx, s.plan.upsertSQL).Scan(&inserted, &merged); err != nil {
+			return err
+		}
+		res = store.Result{Inserted: int(inserted), Merged: int(merged)}
+		return nil
+	})
+	if err != nil {
+		return store.Result{}, err
+	}
+	return res, nil
+}
