@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.uber.org/zap"
 
@@ -32,6 +33,12 @@ var (
 	_ store.Store  = (*Store)(nil)
 	_ store.Reader = (*Store)(nil)
 )
+
+// Open is New with the logger of a component's telemetry, for the exporter
+// and tools that hold TelemetrySettings.
+func Open(ctx context.Context, cfg Config, set component.TelemetrySettings) (*Store, error) {
+	return New(ctx, cfg, set.Logger)
+}
 
 // New connects, creates the table when create_schema is set and it is
 // missing, and prepares the upsert for the table as it is. An error means
