@@ -74,7 +74,7 @@ func TestCollectorStoresWhatConvertGives(t *testing.T) {
 	require.NotEmpty(t, want, "steps convert gave no records for %d fixtures", len(fixtures))
 
 	table := fmt.Sprintf("e2e_steps_%d_%08x", time.Now().Unix(), rand.Uint32())
-	pg := openPostgres(t, dsn, table)
+	dropTableAtEnd(t, dsn, table)
 	sqlitePath := filepath.Join(dir, "steps.db")
 	grpcAddr, httpAddr, healthAddr := loopback(freePort(t)), loopback(freePort(t)), loopback(freePort(t))
 	configPath := filepath.Join(dir, "config.yaml")
@@ -83,6 +83,7 @@ func TestCollectorStoresWhatConvertGives(t *testing.T) {
 
 	otelcol := startProcess(t, "otelcol-steps", collector, "--config", configPath)
 	waitHealthy(t, otelcol, "http://"+healthAddr+"/", 60*time.Second)
+	pg := openPostgres(t, dsn, table) // the exporter created the table at start
 
 	args := append([]string{"replay", "--endpoint", grpcAddr}, fixtures...)
 	out := runCommand(t, root, 2*time.Minute, steps, args...)

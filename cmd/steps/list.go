@@ -38,7 +38,7 @@ func runList(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.sqlitePath, "sqlite", "", "read the SQLite file at `PATH` (as in the exporter's sqlite::path)")
 	fs.StringVar(&o.postgresDSN, "postgres", "", "read PostgreSQL at `DSN` (as in the exporter's postgres::dsn)")
 	fs.StringVar(&o.pgTable, "table", "steps", "PostgreSQL table (as in postgres::table)")
-	fs.StringVar(&o.pgSchema, "schema", "", "PostgreSQL schema (as in postgres::schema; default: the search path)")
+	fs.StringVar(&o.pgSchema, "schema", "public", "PostgreSQL schema (as in postgres::schema)")
 	fs.BoolVar(&o.asJSON, "json", false, "print JSON Lines instead of a table")
 	fs.IntVar(&o.limit, "limit", 20, "print at most `N` records")
 	if ok, code := parseFlags(fs, args, stdout); !ok {
