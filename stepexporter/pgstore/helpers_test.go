@@ -77,3 +77,5 @@ func openFresh(tb testing.TB) *Store {
 	dsn := testDSN(tb)
 	return openStore(tb, testConfig(dsn, freshSchema(tb, dsn)))
 }
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
