@@ -52,7 +52,7 @@ $(STEPS): $(STEPS_SRCS)
 
 run: build steps
 	@echo ">> OTLP on 127.0.0.1:4317 (gRPC) and 127.0.0.1:4318 (HTTP); steps go to ./steps.db"
-	@echo ">> traces go to $(if $(JAEGER_ENDPOINT),Jaeger at $(JAEGER_ENDPOINT),nowhere (set JAEGER_ENDPOINT=host:port to send them to Jaeger))"
+	@echo ">> traces: $(if $(JAEGER_ENDPOINT),sent to Jaeger at $(JAEGER_ENDPOINT),not forwarded (set JAEGER_ENDPOINT=host:port to send them to Jaeger))"
 	./$(COLLECTOR) $(RUN_CONFIG)
 
 # The full check: formatting, vet, unit tests against a throwaway PostgreSQL,
