@@ -102,7 +102,7 @@ func (m merger) merged(c column) string {
 		return byRank(t, e, progressionRank)
 	case kindTags:
 		return fmt.Sprintf(`CASE WHEN json_typeof(%[2]s::json) IS DISTINCT FROM 'array' THEN %[1]s
-WHEN json_typeof(%[1]s::json) IS DISTINCT FROM 'array' THEN %[2]s
+WHEN json_typeof(%[1]s::json) IS DISTINCT FROM 'array' OR %[1]s::text = %[2]s::text THEN %[2]s
 ELSE (SELECT json_agg(u.v ORDER BY u.v COLLATE "C") FROM (SELECT json_array_elements_text(%[1]s::json) UNION SELECT json_array_elements_text(%[2]s::json)) u(v))::%[3]s END`, t, e, typ)
 	case kindErrorData:
 		return mergedErrorData(t, e, typ)
@@ -155,7 +155,7 @@ func mergedErrorData(t, e, typ string) string {
 	details := func(side string) string {
 		return fmt.Sprintf(`(CASE json_typeof(%[1]s::json->'details') WHEN 'string' THEN %[1]s::json->>'details' WHEN 'null' THEN NULL ELSE (%[1]s::json->'details')::text END)`, side)
 	}
-	return fmt.Sprintf(`CASE WHEN %[2]s IS NULL THEN %[1]s WHEN %[1]s IS NULL THEN %[2]s
+	return fmt.Sprintf(`CASE WHEN %[2]s IS NULL THEN %[1]s WHEN %[1]s IS NULL OR %[1]s::text = %[2]s::text THEN %[2]s
 ELSE json_build_object('message', %[3]s, 'traceback', %[4]s, 'details',
   CASE WHEN %[6]s IS NULL OR %[5]s COLLATE "C" > %[6]s COLLATE "C" THEN %[2]s::json->'details' ELSE %[1]s::json->'details' END)::%[7]s END`,
 		t, e, part("message"), part("traceback"), details(e), details(t), typ)
