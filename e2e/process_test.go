@@ -69,8 +69,15 @@ type process struct {
 // Its output is shown when the test fails.
 func startProcess(t *testing.T, name string, bin string, args ...string) *process {
 	t.Helper()
+	return startProcessIn(t, "", name, bin, args...)
+}
+
+// startProcessIn is startProcess in the working directory dir.
+func startProcessIn(t *testing.T, dir, name string, bin string, args ...string) *process {
+	t.Helper()
 	p := &process{name: name, out: &syncWriter{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
+	p.cmd.Dir = dir
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(t, p.cmd.Start(), "start %s", name)
