@@ -7,6 +7,7 @@ import (
 
 	"github.com/agentsteps/collector/stepexporter/filestore"
 	"github.com/agentsteps/collector/stepexporter/httpstore"
+	"github.com/agentsteps/collector/stepexporter/pgstore"
 	"github.com/agentsteps/collector/stepexporter/sqlitestore"
 	"github.com/agentsteps/collector/stepexporter/store"
 )
@@ -17,6 +18,8 @@ func openStore(ctx context.Context, cfg *Config, host component.Host, set compon
 	switch {
 	case cfg.SQLite.HasValue():
 		return sqlitestore.Open(ctx, *cfg.SQLite.Get())
+	case cfg.Postgres.HasValue():
+		return pgstore.Open(ctx, *cfg.Postgres.Get(), set)
 	case cfg.File.HasValue():
 		return filestore.Open(*cfg.File.Get())
 	case cfg.HTTP.HasValue():

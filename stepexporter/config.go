@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentsteps/collector/stepexporter/filestore"
 	"github.com/agentsteps/collector/stepexporter/httpstore"
+	"github.com/agentsteps/collector/stepexporter/pgstore"
 	"github.com/agentsteps/collector/stepexporter/sqlitestore"
 )
 
@@ -22,10 +23,10 @@ type Config struct {
 	QueueConfig   configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
 	RetryConfig   configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
 
-	SQLite configoptional.Optional[sqlitestore.Config] `mapstructure:"sqlite"`
-	// TODO(pgstore): Postgres configoptional.Optional[pgstore.Config] `mapstructure:"postgres"`
-	File configoptional.Optional[filestore.Config] `mapstructure:"file"`
-	HTTP configoptional.Optional[httpstore.Config] `mapstructure:"http"`
+	SQLite   configoptional.Optional[sqlitestore.Config] `mapstructure:"sqlite"`
+	Postgres configoptional.Optional[pgstore.Config]     `mapstructure:"postgres"`
+	File     configoptional.Optional[filestore.Config]   `mapstructure:"file"`
+	HTTP     configoptional.Optional[httpstore.Config]   `mapstructure:"http"`
 
 	// TraceURL fills each record's trace_url, for example
 	// http://127.0.0.1:16686/trace/{trace_id}. Placeholders: {trace_id},
@@ -59,7 +60,7 @@ func (c *Config) Validate() error {
 
 func (c *Config) backendsSet() []string {
 	var set []string
-	for i, has := range []bool{c.SQLite.HasValue(), false, c.File.HasValue(), c.HTTP.HasValue()} {
+	for i, has := range []bool{c.SQLite.HasValue(), c.Postgres.HasValue(), c.File.HasValue(), c.HTTP.HasValue()} {
 		if has {
 			set = append(set, backendKeys[i])
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/agentsteps/collector/stepexporter/filestore"
 	"github.com/agentsteps/collector/stepexporter/httpstore"
 	"github.com/agentsteps/collector/stepexporter/internal/metadata"
+	"github.com/agentsteps/collector/stepexporter/pgstore"
 	"github.com/agentsteps/collector/stepexporter/sqlitestore"
 )
 
@@ -40,6 +41,11 @@ func TestLoadConfig(t *testing.T) {
 		})},
 		{name: "sqlite_defaults", want: defaults(func(c *Config) {
 			c.SQLite = configoptional.Some(sqlitestore.NewDefaultConfig())
+		})},
+		{name: "postgres", want: defaults(func(c *Config) {
+			pg := pgstore.NewDefaultConfig()
+			pg.DSN, pg.Table, pg.CreateSchema = "postgres://steps:secret@127.0.0.1:5432/steps", "steps", true
+			c.Postgres = configoptional.Some(pg)
 		})},
 		{name: "file", want: defaults(func(c *Config) {
 			c.File = configoptional.Some(filestore.Config{Path: "./steps.jsonl", MaxBytes: 1 << 20, MaxBackups: 2})

@@ -13,6 +13,7 @@ import (
 	"github.com/agentsteps/collector/stepexporter/filestore"
 	"github.com/agentsteps/collector/stepexporter/httpstore"
 	"github.com/agentsteps/collector/stepexporter/internal/metadata"
+	"github.com/agentsteps/collector/stepexporter/pgstore"
 	"github.com/agentsteps/collector/stepexporter/sqlitestore"
 )
 
@@ -31,6 +32,7 @@ func createDefaultConfig() component.Config {
 		QueueConfig:   configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
 		RetryConfig:   configretry.NewDefaultBackOffConfig(),
 		SQLite:        configoptional.Default(sqlitestore.NewDefaultConfig()),
+		Postgres:      configoptional.Default(pgstore.NewDefaultConfig()),
 		File:          configoptional.Default(filestore.NewDefaultConfig()),
 		HTTP:          configoptional.Default(httpstore.NewDefaultConfig()),
 	}
