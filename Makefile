@@ -29,6 +29,12 @@ GO_FILES = $(shell find . \( -name _build -o -name .tools -o -name .git \) -prun
 # receiver) is set; config.jaeger.yaml is merged over config.yaml then.
 RUN_CONFIG := --config config.yaml $(if $(JAEGER_ENDPOINT),--config config.jaeger.yaml)
 
+# Further suites (Jaeger, conformance, reliability, fuzz) each live in a file
+# of their own under mk/, and add their target to TEST_TARGETS, which
+# `make test` runs after e2e while PostgreSQL is still up.
+TEST_TARGETS :=
+-include mk/*.mk
+
 .PHONY: all build steps run test e2e fmt fmt-check vet clean
 
 all: build steps
@@ -63,7 +69,7 @@ test: fmt-check vet
 	bash scripts/pg.sh start; \
 	export AGENTSTEPS_PG_DSN="$$(bash scripts/pg.sh dsn)" AGENTSTEPS_REQUIRE_PG=1; \
 	$(GO) test ./...; \
-	$(MAKE) --no-print-directory e2e
+	$(MAKE) --no-print-directory e2e $(TEST_TARGETS)
 
 # The end-to-end test alone; expects AGENTSTEPS_PG_DSN (see scripts/pg.sh),
 # and fails rather than skips without it.
