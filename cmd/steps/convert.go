@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 
@@ -27,15 +26,9 @@ line number, and the rest is still converted (exit status 1).
 
 // runConvert implements `steps convert FILE...`.
 func runConvert(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, convertUsage) }
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fmt.Fprint(stdout, convertUsage)
-			return 0
-		}
-		return 2
+	fs := newFlagSet("convert", convertUsage, stderr)
+	if ok, code := parseFlags(fs, args, stdout); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprint(stderr, "steps convert: give at least one FILE\n\n"+convertUsage)
