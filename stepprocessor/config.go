@@ -38,8 +38,9 @@ type Config struct {
 type SkeletonConfig struct {
 	// TTL is how long an outline is kept after its trace was last released.
 	TTL time.Duration `mapstructure:"ttl"`
-	// MaxTraces bounds the outlines kept; past it the oldest is forgotten.
-	MaxTraces int `mapstructure:"max_traces"`
+	// MaxSpans bounds the spans of all outlines kept; past it the oldest
+	// outline is forgotten. An outline costs about 50 bytes per span.
+	MaxSpans int `mapstructure:"max_spans"`
 
 	_ struct{}
 }
@@ -58,8 +59,8 @@ func (c *Config) Validate() error {
 	if c.Skeletons.TTL < 0 {
 		errs = append(errs, fmt.Errorf("skeletons::ttl must be >= 0 (got %s); use 0 to keep no outlines", c.Skeletons.TTL))
 	}
-	if c.Skeletons.MaxTraces < 0 {
-		errs = append(errs, fmt.Errorf("skeletons::max_traces must be >= 0 (got %d)", c.Skeletons.MaxTraces))
+	if c.Skeletons.MaxSpans < 0 {
+		errs = append(errs, fmt.Errorf("skeletons::max_spans must be >= 0 (got %d)", c.Skeletons.MaxSpans))
 	}
 	for name, keys := range c.Fields {
 		f, ok := step.FieldByName(name)
@@ -86,6 +87,6 @@ func createDefaultConfig() *Config {
 	return &Config{
 		Wait:      5 * time.Second,
 		MaxTraces: 10000,
-		Skeletons: SkeletonConfig{TTL: 30 * time.Minute, MaxTraces: 50000},
+		Skeletons: SkeletonConfig{TTL: 30 * time.Minute, MaxSpans: 1_000_000},
 	}
 }

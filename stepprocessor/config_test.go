@@ -24,7 +24,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "", want: createDefaultConfig()},
 		{name: "custom", want: &Config{
 			Wait: 30 * time.Second, MaxTraces: 50000,
-			Skeletons: SkeletonConfig{TTL: time.Hour, MaxTraces: 200000},
+			Skeletons: SkeletonConfig{TTL: time.Hour, MaxSpans: 5000000},
 			Fields: map[string][]string{
 				"tid": {"transaction.id"}, "project_id": {"resource.service.namespace"},
 				"prompt_tokens": {"input_tokens"}, "cached_input_tokens": {"cache_read_tokens"},

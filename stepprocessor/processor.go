@@ -39,8 +39,8 @@ func newStepProcessor(set processor.Settings, cfg *Config, next consumer.Traces)
 	p := &stepProcessor{cfg: cfg, logger: set.Logger, next: next, ann: newAnnotator(cfg)}
 	if cfg.Wait > 0 {
 		p.buf = newTraceBuffer(cfg.MaxTraces)
-		if cfg.Skeletons.TTL > 0 && cfg.Skeletons.MaxTraces > 0 {
-			p.sk = newSkeletons(cfg.Skeletons.TTL, cfg.Skeletons.MaxTraces)
+		if cfg.Skeletons.TTL > 0 && cfg.Skeletons.MaxSpans > 0 {
+			p.sk = newSkeletons(cfg.Skeletons.TTL, cfg.Skeletons.MaxSpans)
 		}
 	}
 	tel, err := newTelemetry(set.TelemetrySettings, func() int64 {
@@ -107,6 +107,11 @@ func (p *stepProcessor) releaseLoop() {
 		case now := <-t.C:
 			if due := p.buf.takeDue(now.Add(-p.cfg.Wait)); len(due) > 0 {
 				p.release(context.Background(), due, false)
+			} else if p.sk != nil {
+				// Quiet times still forget outlines past their TTL.
+				p.windowMu.Lock()
+				p.sk.evict()
+				p.windowMu.Unlock()
 			}
 		}
 	}

@@ -10,11 +10,13 @@ import (
 // skeletons keeps, for traces already released, just enough to process
 // their late spans as if the whole trace had arrived at once: each span's
 // parent, the context a span hands down, and which spans anchor steps. It
-// is bounded by a count and a time to live; the oldest outline goes first.
+// is bounded by a number of spans and a time to live; the oldest outline
+// goes first.
 // Not safe for concurrent use: the processor serialises windows.
 type skeletons struct {
 	ttl    time.Duration
-	max    int
+	max    int // spans, over all outlines
+	spans  int
 	now    func() time.Time
 	byID   map[pcommon.TraceID]*outline
 	oldest *list.List // of *outline, least recently released first
@@ -102,6 +104,7 @@ func (s *skeletons) markAnchor(k spanKey, id string, llm bool, m ctxMask) {
 	n, ok := o.nodes[k.span]
 	if !ok {
 		n = node{anchor: -1}
+		s.spans++
 	}
 	if n.anchor >= 0 {
 		o.anchors[n.anchor].mask |= m
@@ -126,6 +129,7 @@ func (s *skeletons) record(ws *windowState) {
 		n, ok := o.nodes[k.span]
 		if !ok {
 			n.anchor = -1
+			s.spans++
 		}
 		n.parent = parent
 		if i, ok := ws.byKey[k]; ok && !ws.recs[i].f.ctx.empty() {
@@ -142,11 +146,12 @@ func (s *skeletons) evict() {
 	deadline := s.now().Add(-s.ttl)
 	for e := s.oldest.Front(); e != nil; e = s.oldest.Front() {
 		o := e.Value.(*outline)
-		if len(s.byID) <= s.max && o.touched.After(deadline) {
+		if s.spans <= s.max && o.touched.After(deadline) {
 			return
 		}
 		s.oldest.Remove(e)
 		delete(s.byID, o.trace)
+		s.spans -= len(o.nodes)
 	}
 }
 
