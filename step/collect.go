@@ -2,6 +2,7 @@ package step
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -9,7 +10,8 @@ import (
 
 // Collect reads the patches that the spans of td carry and merges them by
 // id into records. It is how a consumer of the step.* contract sees the
-// steps of a batch. A bad patch is reported and the others still count.
+// steps of a batch. A bad patch is reported, naming its trace and span,
+// and the others still count.
 func Collect(td ptrace.Traces, records map[string]*Step) (errs []error) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -17,8 +19,11 @@ func Collect(td ptrace.Traces, records map[string]*Step) (errs []error) {
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
-				patches, perrs := Read(spans.At(k).Attributes())
-				errs = append(errs, perrs...)
+				sp := spans.At(k)
+				patches, perrs := Read(sp.Attributes())
+				for _, err := range perrs {
+					errs = append(errs, fmt.Errorf("trace %s span %s: %w", sp.TraceID(), sp.SpanID(), err))
+				}
 				for p := range patches {
 					MergeInto(records, &patches[p])
 				}

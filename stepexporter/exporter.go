@@ -87,31 +87,9 @@ func (e *stepExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 // collect reads the step.* patches of every span and merges them by id.
 func (e *stepExporter) collect(td ptrace.Traces) ([]step.Step, int) {
 	byID := map[string]*step.Step{}
-	rejected := 0
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				span := spans.At(k)
-				patches, errs := step.Read(span.Attributes())
-				for _, err := range errs {
-					rejected++
-					e.logger.Warn("bad step patch dropped",
-						zap.String("trace_id", span.TraceID().String()),
-						zap.String("span_id", span.SpanID().String()),
-						zap.Error(err))
-				}
-				for p := range patches {
-					if r, ok := byID[patches[p].ID]; ok {
-						r.Merge(&patches[p])
-					} else {
-						byID[patches[p].ID] = &patches[p]
-					}
-				}
-			}
-		}
+	errs := step.Collect(td, byID)
+	for _, err := range errs {
+		e.logger.Warn("bad step patch dropped", zap.Error(err))
 	}
 	records := make([]step.Step, 0, len(byID))
 	for _, r := range byID {
@@ -123,7 +101,7 @@ func (e *stepExporter) collect(td ptrace.Traces) ([]step.Step, int) {
 	}
 	// A fixed order makes concurrent batches lock rows in the same order.
 	slices.SortFunc(records, func(a, b step.Step) int { return strings.Compare(a.ID, b.ID) })
-	return records, rejected
+	return records, len(errs)
 }
 
 // checkQueueStorage names the missing extension, which exporterhelper's own
