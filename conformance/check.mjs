@@ -1,0 +1,52 @@
+// Holds the steps that one script's spans gave against the fake server's
+// log of the calls it answered: one step per call, in call order.
+
+// Step record fields of each usage count in the fake server's log.
+export const tokenFields = {
+  prompt: 'prompt_tokens',
+  completion: 'completion_tokens',
+  total: 'total_tokens',
+  cached: 'cached_input_tokens',
+  cacheWrite: 'cache_write_tokens',
+  reasoning: 'reasoning_tokens',
+};
+
+const finishOf = { tool_calls: 'tool_call', tool_use: 'tool_call', stop: 'stop', end_turn: 'stop' };
+
+export function checkSuite(suite, calls, records) {
+  const problems = [];
+  if (calls.length !== suite.calls) problems.push(`the script made ${calls.length} model calls, want ${suite.calls}`);
+  if (records.length !== calls.length) {
+    problems.push(`${records.length} steps for ${calls.length} model calls: ` +
+      records.map((r) => `${r.model ?? '?'} prompt=${r.prompt_tokens ?? '-'} span=${r.span_id}`).join('; '));
+    return problems;
+  }
+  const steps = [...records].sort((a, b) => a.start_time.localeCompare(b.start_time) || a.id.localeCompare(b.id));
+  steps.forEach((s, i) => {
+    const call = calls[i];
+    const expect = (field, want) => {
+      const got = s[field] ?? null;
+      if (got !== want) problems.push(`call ${i + 1} (${call.api}${call.stream ? ' stream' : ''}): ${field} = ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+    };
+    expect('status', 'success');
+    expect('source', suite.source);
+    expect('provider_name', call.api);
+    expect('model', suite.model === 'request' ? call.requestModel : call.model);
+    expect('finish_reason', finishOf[call.finish]);
+    if (!s.finish_reason_raw) problems.push(`call ${i + 1}: finish_reason_raw is empty`);
+    for (const [name, field] of Object.entries(tokenFields)) {
+      expect(field, suite.gives.includes(name) ? call.tokens[name] : null);
+    }
+    for (const [field, want] of Object.entries(suite.context?.(i) ?? {})) expect(field, want);
+  });
+  if (suite.runPerLoop) {
+    // Both calls of a loop share the loop's run; two loops are two runs.
+    const runs = steps.map((s) => s.run_id ?? null);
+    runs.forEach((r, i) => {
+      if (!r) problems.push(`call ${i + 1}: run_id is empty`);
+      else if (i % 2 === 1 && r !== runs[i - 1]) problems.push(`calls ${i} and ${i + 1} of one loop have run_ids ${runs[i - 1]} and ${r}`);
+      else if (i % 2 === 0 && i > 0 && r === runs[i - 1]) problems.push(`calls ${i} and ${i + 1} of two loops share run_id ${r}`);
+    });
+  }
+  return problems;
+}

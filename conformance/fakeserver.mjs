@@ -1,0 +1,179 @@
+// A loopback fake of the OpenAI Chat Completions and Anthropic Messages APIs,
+// blocking and streaming. Each call gets usage numbers no other call has, so
+// a step that took the wrong span's tokens cannot pass. The server keeps its
+// own log of what it answered: that log, not the scripts, is what the steps
+// are checked against.
+import http from 'node:http';
+
+// A request whose last message is not a tool result asks for the weather
+// tool; one that carries the tool result gets the final answer. That makes
+// every agent loop exactly two calls.
+const TOOL = 'get_weather';
+
+export function startFakeServer() {
+  const answered = [];
+  let calls = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      let request;
+      try {
+        request = JSON.parse(body || '{}');
+      } catch {
+        return fail(res, 400, 'request body is not JSON');
+      }
+      const n = ++calls;
+      if (req.url.endsWith('/chat/completions')) {
+        answered.push(openaiCall(n, request, res));
+      } else if (req.url.endsWith('/messages')) {
+        answered.push(anthropicCall(n, request, res));
+      } else {
+        fail(res, 404, `no fake for ${req.method} ${req.url}`);
+      }
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        answered,
+        close: () => new Promise((r) => server.close(r)),
+      });
+    });
+  });
+}
+
+function fail(res, code, message) {
+  res.writeHead(code, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { message, type: 'invalid_request_error' } }));
+}
+
+// OpenAI: prompt_tokens includes cached_tokens and completion_tokens includes
+// reasoning_tokens, as the API documents.
+function openaiUsage(n) {
+  const prompt = 200 + 10 * n;
+  const completion = 30 + n;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: 64 + n, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 8 + n, audio_tokens: 0 },
+  };
+}
+
+function wantsTool(messages = []) {
+  const last = messages[messages.length - 1];
+  if (!last) return true;
+  if (last.role === 'tool') return false;
+  // Anthropic: the tool result is a user message with a tool_result block.
+  if (Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result')) return false;
+  return true;
+}
+
+function openaiCall(n, request, res) {
+  const usage = openaiUsage(n);
+  const model = `${request.model}-2025-01-01`;
+  const id = `chatcmpl-fake${n}`;
+  const tool = wantsTool(request.messages) && request.tools?.length > 0;
+  const finish = tool ? 'tool_calls' : 'stop';
+  const toolCall = { id: `call_fake${n}`, type: 'function', function: { name: TOOL, arguments: '{"city":"Paris"}' } };
+  const text = 'It is sunny in Paris.';
+  const created = Math.floor(Date.now() / 1000);
+  const stream = request.stream === true;
+  const includeUsage = request.stream_options?.include_usage === true;
+  if (!stream) {
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': `req_fake${n}` });
+    res.end(JSON.stringify({
+      id, object: 'chat.completion', created, model,
+      choices: [{
+        index: 0,
+        message: tool ? { role: 'assistant', content: null, tool_calls: [toolCall] } : { role: 'assistant', content: text },
+        finish_reason: finish, logprobs: null,
+      }],
+      usage,
+    }));
+  } else {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': `req_fake${n}` });
+    const chunk = (choices, extra = {}) =>
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);
+    if (tool) {
+      chunk([{ index: 0, delta: { role: 'assistant', tool_calls: [{ index: 0, id: toolCall.id, type: 'function', function: { name: TOOL, arguments: '' } }] }, finish_reason: null }]);
+      chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: toolCall.function.arguments } }] }, finish_reason: null }]);
+    } else {
+      chunk([{ index: 0, delta: { role: 'assistant', content: 'It is sunny ' }, finish_reason: null }]);
+      chunk([{ index: 0, delta: { content: 'in Paris.' }, finish_reason: null }]);
+    }
+    chunk([{ index: 0, delta: {}, finish_reason: finish }]);
+    // stream_options.include_usage: one last chunk with no choices.
+    if (includeUsage) chunk([], { usage });
+    res.end('data: [DONE]\n\n');
+  }
+  return {
+    n, api: 'openai', stream, includeUsage, requestModel: request.model, model, finish, id,
+    tokens: {
+      prompt: usage.prompt_tokens, completion: usage.completion_tokens, total: usage.total_tokens,
+      cached: usage.prompt_tokens_details.cached_tokens, cacheWrite: null,
+      reasoning: usage.completion_tokens_details.reasoning_tokens,
+    },
+  };
+}
+
+// Anthropic: input_tokens leaves out cache reads and writes; the step's
+// prompt count is the sum of the three (the OpenTelemetry meaning).
+function anthropicUsage(n) {
+  return { input_tokens: 50 + n, output_tokens: 20 + n, cache_read_input_tokens: 120 + n, cache_creation_input_tokens: 40 + n };
+}
+
+function anthropicCall(n, request, res) {
+  const usage = anthropicUsage(n);
+  const model = `${request.model}-20250101`;
+  const id = `msg_fake${n}`;
+  const tool = wantsTool(request.messages) && request.tools?.length > 0;
+  const finish = tool ? 'tool_use' : 'end_turn';
+  const toolUse = { type: 'tool_use', id: `toolu_fake${n}`, name: TOOL, input: { city: 'Paris' } };
+  const text = 'It is sunny in Paris.';
+  const stream = request.stream === true;
+  if (!stream) {
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake${n}` });
+    res.end(JSON.stringify({
+      id, type: 'message', role: 'assistant', model,
+      content: tool ? [toolUse] : [{ type: 'text', text }],
+      stop_reason: finish, stop_sequence: null, usage,
+    }));
+  } else {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': `req_fake${n}` });
+    const event = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    // message_start carries the input side; message_delta the final output
+    // count, as the real API streams them.
+    event('message_start', {
+      message: {
+        id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
+        usage: { ...usage, output_tokens: 1 },
+      },
+    });
+    if (tool) {
+      event('content_block_start', { index: 0, content_block: { ...toolUse, input: {} } });
+      event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '{"city":"Paris"}' } });
+    } else {
+      event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+      event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
+    }
+    event('content_block_stop', { index: 0 });
+    event('message_delta', { delta: { stop_reason: finish, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+    event('message_stop', {});
+    res.end();
+  }
+  const cached = usage.cache_read_input_tokens;
+  const cacheWrite = usage.cache_creation_input_tokens;
+  const prompt = usage.input_tokens + cached + cacheWrite;
+  return {
+    n, api: 'anthropic', stream, includeUsage: true, requestModel: request.model, model, finish, id,
+    tokens: {
+      prompt, completion: usage.output_tokens, total: prompt + usage.output_tokens,
+      cached, cacheWrite, reasoning: null,
+    },
+  };
+}

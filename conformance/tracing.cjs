@@ -1,0 +1,43 @@
+// The OpenTelemetry SDK set up as an application would: a tracer provider
+// that batches spans to the collector over OTLP/HTTP, registered globally
+// before the instrumented client is loaded. The runner passes the collector
+// endpoint, the fake server's URL and the service name in the environment.
+'use strict';
+const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
+const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
+const { resourceFromAttributes } = require('@opentelemetry/resources');
+const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+
+function env(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run this script through run.mjs`);
+  return v;
+}
+
+// startTracing registers the provider and the instrumentations and returns
+// the provider, whose shutdown() flushes every span before the script exits.
+function startTracing(instrumentations = []) {
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': env('CONFORMANCE_SERVICE') }),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${env('CONFORMANCE_OTLP')}/v1/traces` }))],
+  });
+  provider.register();
+  if (instrumentations.length > 0) registerInstrumentations({ instrumentations, tracerProvider: provider });
+  return provider;
+}
+
+const fakeURL = () => env('CONFORMANCE_FAKE_URL');
+
+// The one tool of every agent loop, and what it answers.
+const weatherTool = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'The weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+};
+const weatherOf = (city) => `${city}: sunny, 21 C`;
+
+module.exports = { startTracing, fakeURL, env, weatherTool, weatherOf };
