@@ -75,17 +75,20 @@ func (s *skeletons) isLLMAnchor(k spanKey) bool {
 	return ok && n.anchor >= 0 && s.byID[k.trace].anchors[n.anchor].llm
 }
 
-func (s *skeletons) anchorsOf(traces []pcommon.TraceID) []anchorRef {
-	var out []anchorRef
-	for _, t := range traces {
-		if o := s.byID[t]; o != nil {
-			out = append(out, o.anchors...)
-		}
+// anchorsOf returns the steps released before in trace t. The slice is the
+// outline's own: read it, never append to it.
+func (s *skeletons) anchorsOf(t pcommon.TraceID) []anchorRef {
+	if o := s.byID[t]; o != nil {
+		return o.anchors
 	}
-	return out
+	return nil
 }
 
 func (s *skeletons) outlineOf(t pcommon.TraceID) *outline {
+	return s.outlineAt(t, s.now())
+}
+
+func (s *skeletons) outlineAt(t pcommon.TraceID, now time.Time) *outline {
 	o := s.byID[t]
 	if o == nil {
 		o = &outline{trace: t, nodes: map[pcommon.SpanID]node{}}
@@ -94,7 +97,7 @@ func (s *skeletons) outlineOf(t pcommon.TraceID) *outline {
 	} else {
 		s.oldest.MoveToBack(o.elem)
 	}
-	o.touched = s.now()
+	o.touched = now
 	return o
 }
 
@@ -123,9 +126,17 @@ func (s *skeletons) addMask(k spanKey, m ctxMask) {
 }
 
 // record adds the spans of a processed window to their traces' outlines.
+// It walks the spans in batch order, where a trace's spans mostly sit
+// together, so the outline is looked up once per run of spans rather than
+// once per span.
 func (s *skeletons) record(ws *windowState) {
-	for k, parent := range ws.parents {
-		o := s.outlineOf(k.trace)
+	now := s.now()
+	var o *outline
+	for _, l := range ws.links {
+		k, parent := l.key, l.parent
+		if o == nil || o.trace != k.trace {
+			o = s.outlineAt(k.trace, now)
+		}
 		n, ok := o.nodes[k.span]
 		if !ok {
 			n.anchor = -1

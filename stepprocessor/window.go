@@ -3,7 +3,6 @@ package stepprocessor
 import (
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -69,6 +68,15 @@ type windowState struct {
 	recs    []spanRec
 	byKey   map[spanKey]int
 	parents map[spanKey]pcommon.SpanID
+	links   []spanLink        // every span of the window, in batch order
+	traces  []pcommon.TraceID // the traces of recs, once each
+	seen    map[pcommon.TraceID]struct{}
+}
+
+// spanLink is one span of the window and its parent.
+type spanLink struct {
+	key    spanKey
+	parent pcommon.SpanID
 }
 
 // result is what one window produced.
@@ -122,7 +130,7 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 	if len(ws.recs) == 0 && sk == nil {
 		return res
 	}
-	ws.index(td)
+	ws.index(td, sk != nil)
 	w := window{a: a, ws: ws, sk: sk}
 	w.markWrappers()
 	w.writeSteps(&res)
@@ -168,6 +176,8 @@ func (a *annotator) release(ws *windowState) {
 	ws.recs = ws.recs[:0]
 	clear(ws.byKey)
 	clear(ws.parents)
+	clear(ws.seen)
+	ws.links, ws.traces = ws.links[:0], ws.traces[:0]
 	ws.scratch = finding{}
 	// Keep one state outside the pool, which a GC empties, so that a busy
 	// processor does not grow its slices and maps anew after every GC.
@@ -183,14 +193,24 @@ func (a *annotator) acquire() *windowState {
 	return a.state.Get().(*windowState)
 }
 
-// index builds the parent links of every span of the window and finds each
-// recognised span by key.
-func (ws *windowState) index(td ptrace.Traces) {
+// index builds the parent links of every span of the window, finds each
+// recognised span by key and lists the traces they belong to.
+// The ordered links are kept only for the outlines (withLinks).
+func (ws *windowState) index(td ptrace.Traces, withLinks bool) {
 	if ws.byKey == nil {
-		ws.byKey, ws.parents = map[spanKey]int{}, map[spanKey]pcommon.SpanID{}
+		ws.byKey, ws.parents, ws.seen = map[spanKey]int{}, map[spanKey]pcommon.SpanID{}, map[pcommon.TraceID]struct{}{}
 	}
 	for i := range ws.recs {
-		ws.byKey[ws.recs[i].key] = i
+		k := ws.recs[i].key
+		ws.byKey[k] = i
+		// A trace's spans mostly sit together: skip the set for a repeat.
+		if n := len(ws.traces); n > 0 && ws.traces[n-1] == k.trace {
+			continue
+		}
+		if _, ok := ws.seen[k.trace]; !ok {
+			ws.seen[k.trace] = struct{}{}
+			ws.traces = append(ws.traces, k.trace)
+		}
 	}
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -199,7 +219,11 @@ func (ws *windowState) index(td ptrace.Traces) {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				sp := spans.At(k)
-				ws.parents[spanKey{sp.TraceID(), sp.SpanID()}] = sp.ParentSpanID()
+				l := spanLink{spanKey{sp.TraceID(), sp.SpanID()}, sp.ParentSpanID()}
+				ws.parents[l.key] = l.parent
+				if withLinks {
+					ws.links = append(ws.links, l)
+				}
 			}
 		}
 	}
@@ -267,30 +291,23 @@ func (w *window) markWrappers() {
 	}
 	// An LLM step released earlier beneath an LLM span of this window makes
 	// that span a wrapper too.
-	for _, an := range w.sk.anchorsOf(w.traces()) {
-		if !an.llm {
-			continue
-		}
-		w.ancestors(an.key, func(p spanKey) bool {
-			if j, ok := w.ws.byKey[p]; ok && recs[j].f.role == roleLLM {
-				recs[j].wrapper = true
+	for _, t := range w.traces() {
+		for _, an := range w.sk.anchorsOf(t) {
+			if !an.llm {
+				continue
 			}
-			return true
-		})
+			w.ancestors(an.key, func(p spanKey) bool {
+				if j, ok := w.ws.byKey[p]; ok && recs[j].f.role == roleLLM {
+					recs[j].wrapper = true
+				}
+				return true
+			})
+		}
 	}
 }
 
 // traces lists, once each, the traces the window holds recognised spans of.
-func (w *window) traces() []pcommon.TraceID {
-	var out []pcommon.TraceID
-	for i := range w.ws.recs {
-		t := w.ws.recs[i].key.trace
-		if !slices.Contains(out, t) {
-			out = append(out, t)
-		}
-	}
-	return out
-}
+func (w *window) traces() []pcommon.TraceID { return w.ws.traces }
 
 // context gives the context a step at k inherits: the nearest ancestor
 // that has each field, from the window or from the trace's outline.
@@ -400,7 +417,7 @@ func (w *window) writeLateContext(res *result) {
 		return
 	}
 	for _, t := range w.traces() {
-		for _, an := range w.sk.anchorsOf([]pcommon.TraceID{t}) {
+		for _, an := range w.sk.anchorsOf(t) {
 			if _, inWindow := w.ws.byKey[an.key]; inWindow {
 				continue
 			}
