@@ -12,7 +12,7 @@ async function agentSpan(tracer, agent, conversation, fn) {
       'gen_ai.operation.name': 'invoke_agent',
       'gen_ai.agent.name': agent,
       'gen_ai.conversation.id': conversation,
-      'gen_ai.provider.name': 'openai',
+      
       'gen_ai.usage.input_tokens': 99999,
       'gen_ai.usage.output_tokens': 9999,
     },

@@ -25,7 +25,7 @@ const SETTLE_MS = 3_000;
 function runScript(suite, env) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(here, 'scripts', suite.script)], {
-      cwd: here, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: here, env: { ...process.env, ...suite.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
@@ -77,7 +77,7 @@ async function main() {
       });
       const calls = fake.answered.slice(first);
       console.log(`ran ${suite.name} (${suite.library}): ${calls.length} model calls in ${Date.now() - started} ms`);
-      if (!result.ok) failures.push(`${suite.name}: script failed (exit ${result.code ?? result.signal}):\n${result.output}`);
+      if (!result.ok) failures.push(`${suite.name}: the script failed (exit ${result.code ?? result.signal}):\n${result.output}`);
       runs.push({ suite, service, calls });
     }
     const records = await awaitRecords(collector, runs.map((r) => ({ service: r.service, calls: r.calls.length })));
@@ -94,7 +94,7 @@ async function main() {
   }
   for (const { library, reason } of notCovered) console.log(`NOT COVERED ${library}: ${reason}`);
   if (failures.length) {
-    console.error(`\nFAIL ${failures.length} of ${chosen.length} suites:\n\n${failures.join('\n\n')}`);
+    console.error(`\nFAIL (${chosen.length} suites run):\n\n${failures.join('\n\n')}`);
     process.exit(1);
   }
   console.log(`PASS ${chosen.length} suites`);

@@ -4,7 +4,7 @@
 // table shows. Every script runs two-call agent loops (tool call, then the
 // answer): `calls` is their total.
 
-const all = ['prompt', 'completion', 'total', 'cached', 'cacheWrite', 'reasoning'];
+const all = ['prompt', 'completion', 'total', 'cached', 'cacheWrite', 'reasoning', 'finish'];
 const loop = (i) => Math.floor(i / 2);
 
 export const suites = [
@@ -15,8 +15,58 @@ export const suites = [
     source: 'genai',
     calls: 4,
     model: 'response',
-    gives: ['prompt', 'completion', 'total'],
+    gives: ['prompt', 'completion', 'total', 'finish'],
     context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-otel-openai-${loop(i) ? 'stream' : 'block'}` }),
+    runPerLoop: true,
+  },
+  {
+    name: 'traceloop-openai',
+    library: '@traceloop/instrumentation-openai',
+    script: 'traceloop-openai.cjs',
+    source: 'openllmetry',
+    calls: 4,
+    model: 'response',
+    // It ignores the usage chunk of a stream (stream_options.include_usage).
+    gives: { block: ['prompt', 'completion', 'total', 'finish'], stream: ['finish'] },
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-traceloop-openai-${loop(i) ? 'stream' : 'block'}` }),
+    runPerLoop: true,
+  },
+  {
+    name: 'anthropic-sdk',
+    library: '@anthropic-ai/sdk (its own tracing)',
+    script: 'anthropic-sdk.cjs',
+    source: 'genai',
+    calls: 4,
+    model: 'response',
+    gives: all.filter((n) => n !== 'reasoning'),
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-anthropic-sdk-${loop(i) ? 'stream' : 'block'}` }),
+    runPerLoop: true,
+  },
+  {
+    name: 'traceloop-anthropic',
+    library: '@traceloop/instrumentation-anthropic',
+    script: 'traceloop-anthropic.cjs',
+    env: { CONFORMANCE_SDK_TRACES: 'off' },
+    source: 'openllmetry',
+    calls: 4,
+    model: 'response',
+    // It reads stop_reason from the wrong stream event, so a streamed call
+    // has no finish reason.
+    gives: { block: all.filter((n) => n !== 'reasoning'), stream: all.filter((n) => n !== 'reasoning' && n !== 'finish') },
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-conformance-traceloop-anthropic-${loop(i) ? 'stream' : 'block'}` }),
+    runPerLoop: true,
+  },
+  {
+    // What users get by default: the SDK's span beneath the
+    // instrumentation's, one call, and the SDK's span is the step.
+    name: 'traceloop-anthropic-nested',
+    library: '@traceloop/instrumentation-anthropic + @anthropic-ai/sdk tracing',
+    script: 'traceloop-anthropic.cjs',
+    source: 'genai',
+    calls: 4,
+    model: 'response',
+    gives: all.filter((n) => n !== 'reasoning'),
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-conformance-traceloop-anthropic-nested-${loop(i) ? 'stream' : 'block'}` }),
     runPerLoop: true,
   },
 ];

@@ -40,6 +40,7 @@ var genaiKeys = genaiFamilyKeys{
 			"gen_ai.usage.details.cache_write_tokens",
 			"gen_ai.usage.details.cache_creation_input_tokens",
 			"gen_ai.usage.input_cache_creation",
+			"gen_ai.usage.cache_write.input_tokens", // @anthropic-ai/sdk's own spans (0.137)
 		},
 		reasoning: []string{
 			"gen_ai.usage.reasoning.output_tokens", // v1.41.0
@@ -49,7 +50,9 @@ var genaiKeys = genaiFamilyKeys{
 		},
 		// A string array, one per choice; some SDKs write it as a
 		// stringified array.
-		finish:    []string{"gen_ai.response.finish_reasons"},
+		// @anthropic-ai/sdk's own spans (0.137) record only the raw
+		// stop_reason, under their own key.
+		finish:    []string{"gen_ai.response.finish_reasons", "anthropic.message.stop_reason"},
 		errorType: []string{"error.type"},
 	},
 	// The only context-window key found anywhere (sentry-conventions#315).

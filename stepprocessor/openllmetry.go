@@ -1,6 +1,10 @@
 package stepprocessor
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/agentsteps/collector/step"
+)
 
 // openllmetryKeys is the GenAI table (OpenLLMetry's keys from 0.17 on are
 // GenAI's: gen_ai.usage.prompt_tokens in 0.17-0.47, input_tokens from 0.48,
@@ -58,6 +62,29 @@ var openllmetryOnlyKeys = []string{
 	"traceloop.association.properties.customer_id",
 }
 
+// traceloopAnthropicJS is the scope of OpenLLMetry JS's Anthropic
+// instrumentation. Up to 0.27.0 at least, it writes Anthropic's own
+// input_tokens, which leaves out cache reads and writes, as
+// gen_ai.usage.input_tokens (and input + output as the total), unlike the
+// Python package, which sums the three. Found by conformance/.
+const traceloopAnthropicJS = "@traceloop/instrumentation-anthropic"
+
+// addCacheToInput turns a cache-exclusive input count into the
+// OpenTelemetry one, which includes cache reads and writes.
+func addCacheToInput(p *step.Step) {
+	if p.PromptTokens == nil {
+		return
+	}
+	n := *p.PromptTokens
+	if p.CachedInputTokens != nil {
+		n += *p.CachedInputTokens
+	}
+	if p.CacheWriteTokens != nil {
+		n += *p.CacheWriteTokens
+	}
+	p.PromptTokens = step.Int(n)
+}
+
 // openllmetryRecogniser reads OpenLLMetry (Traceloop) spans of all three
 // key generations, and the Traceloop SDK's workflow/agent decorator spans.
 type openllmetryRecogniser struct {
@@ -107,6 +134,9 @@ func (r *openllmetryRecogniser) recognise(f *spanFacts, out *finding) bool {
 		// a nearer agent ancestor.
 		out.role = roleLLM
 		r.keys.readCall(f, out)
+		if f.scope.Name() == traceloopAnthropicJS {
+			addCacheToInput(&out.patch)
+		}
 		return true
 	}
 	// Tasks, tools, embeddings, reranks: context only.
