@@ -16,7 +16,31 @@ const finishOf = { tool_calls: 'tool_call', tool_use: 'tool_call', stop: 'stop',
 // givesOf: the counts the library records for this call; a suite whose
 // library records less when streaming says so with {block, stream}.
 function givesOf(suite, call) {
-  return Array.isArray(suite.gives) ? suite.gives : suite.gives[call.stream ? 'stream' : 'block'];
+  return byMode(suite.gives, call);
+}
+
+// byMode reads a suite setting that may differ between blocking and
+// streaming calls ({block, stream}).
+function byMode(setting, call) {
+  const split = setting && typeof setting === 'object' && !Array.isArray(setting);
+  return split ? setting[call.stream ? 'stream' : 'block'] : setting;
+}
+
+// inCallOrder puts the steps in the order of the calls. A step with a
+// request id is the call that answered with that id; the others go by
+// start time, which JS tracers record to the millisecond only.
+function inCallOrder(records, calls, problems) {
+  const byTime = [...records].sort((a, b) => a.start_time.localeCompare(b.start_time) || a.id.localeCompare(b.id));
+  const ordered = new Array(calls.length);
+  const rest = [];
+  for (const r of byTime) {
+    const i = r.request_id ? calls.findIndex((c) => c.id === r.request_id) : -1;
+    if (r.request_id && i < 0) problems.push(`step ${r.id}: request_id ${r.request_id} is no call the fake server answered`);
+    if (i >= 0 && !ordered[i]) ordered[i] = r;
+    else rest.push(r);
+  }
+  for (let i = 0; i < ordered.length; i++) ordered[i] ??= rest.shift();
+  return ordered;
 }
 
 export function checkSuite(suite, calls, records) {
@@ -27,7 +51,7 @@ export function checkSuite(suite, calls, records) {
       records.map((r) => `${r.model ?? '?'} prompt=${r.prompt_tokens ?? '-'} span=${r.span_id}`).join('; '));
     return problems;
   }
-  const steps = [...records].sort((a, b) => a.start_time.localeCompare(b.start_time) || a.id.localeCompare(b.id));
+  const steps = inCallOrder(records, calls, problems);
   steps.forEach((s, i) => {
     const call = calls[i];
     const expect = (field, want) => {
@@ -37,7 +61,7 @@ export function checkSuite(suite, calls, records) {
     expect('status', 'success');
     expect('source', suite.source);
     expect('provider_name', call.api);
-    expect('model', suite.model === 'request' ? call.requestModel : call.model);
+    expect('model', byMode(suite.model, call) === 'request' ? call.requestModel : call.model);
     const gives = givesOf(suite, call);
     if (gives.includes('finish')) {
       expect('finish_reason', finishOf[call.finish]);

@@ -69,6 +69,18 @@ export const suites = [
     context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-conformance-traceloop-anthropic-nested-${loop(i) ? 'stream' : 'block'}` }),
     runPerLoop: true,
   },
+  {
+    name: 'openinference-openai',
+    library: '@arizeai/openinference-instrumentation-openai',
+    script: 'openinference-openai.cjs',
+    source: 'openinference',
+    calls: 4,
+    // A stream's usage chunk and response model are not recorded.
+    model: { block: 'response', stream: 'request' },
+    gives: { block: all.filter((n) => n !== 'cacheWrite'), stream: ['finish'] },
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-conformance-openinference-openai-${loop(i) ? 'stream' : 'block'}` }),
+    runPerLoop: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
