@@ -81,6 +81,22 @@ export const suites = [
     context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-conformance-openinference-openai-${loop(i) ? 'stream' : 'block'}` }),
     runPerLoop: true,
   },
+  ...['OpenTelemetry', 'LegacyOpenTelemetry'].map((mode) => ({
+    name: `vercel-${mode === 'OpenTelemetry' ? 'genai' : 'legacy'}`,
+    library: `ai + @ai-sdk/otel ${mode}`,
+    script: 'vercel.mjs',
+    env: { CONFORMANCE_VERCEL_MODE: mode },
+    source: 'vercel',
+    calls: 8,
+    model: 'response',
+    // GenAI mode records no reasoning count, and no runtime context.
+    gives: mode === 'OpenTelemetry' ? all.filter((n) => n !== 'reasoning') : all,
+    context: (i) => ({
+      agent_id: 'weather-agent',
+      ...(mode === 'LegacyOpenTelemetry' && { conversation_id: `conv-conformance-vercel-legacy-${['openai-block', 'openai-stream', 'anthropic-block', 'anthropic-stream'][loop(i)]}` }),
+    }),
+    runPerLoop: true,
+  })),
 ];
 
 // Libraries the issue names that this suite does not run, and why.

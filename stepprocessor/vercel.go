@@ -73,10 +73,13 @@ var vercelKeys = struct {
 	noCache: []string{"ai.usage.inputTokenDetails.noCacheTokens"},
 	// functionId names the agent in legacy mode; GenAI mode copies it to
 	// gen_ai.agent.name. The metadata keys are the Langfuse convention for
-	// telemetry.metadata.
+	// telemetry.metadata. AI SDK 7 dropped telemetry.metadata: the same
+	// names now come from the runtime context, which LegacyOpenTelemetry
+	// records as ai.settings.context.* when includeRuntimeContext lists
+	// them (GenAI mode records none).
 	agent:   []string{"ai.telemetry.functionId", "gen_ai.agent.name"},
-	session: []string{"ai.telemetry.metadata.sessionId"},
-	user:    []string{"ai.telemetry.metadata.userId"},
+	session: []string{"ai.telemetry.metadata.sessionId", "ai.settings.context.sessionId"},
+	user:    []string{"ai.telemetry.metadata.userId", "ai.settings.context.userId"},
 	tags:    []string{"ai.telemetry.metadata.tags"},
 }
 
