@@ -92,12 +92,11 @@ func (j jaeger) trace(t *testing.T, traceID string) (td ptrace.Traces, found boo
 	return decodeV3Result(t, u, body), true
 }
 
-// traces lists every trace of a service that started in [from, to], with
-// the API v3.
-func (j jaeger) traces(t *testing.T, service string, from, to time.Time) ptrace.Traces {
+// tracesBetween lists every trace, of any service, with a span that
+// started in [from, to], with the API v3, which needs no service.
+func (j jaeger) tracesBetween(t *testing.T, from, to time.Time) ptrace.Traces {
 	t.Helper()
 	q := url.Values{
-		"query.service_name":   {service},
 		"query.start_time_min": {from.UTC().Format(time.RFC3339Nano)},
 		"query.start_time_max": {to.UTC().Format(time.RFC3339Nano)},
 		"query.num_traces":     {"10000"},
@@ -120,19 +119,6 @@ func decodeV3Result(t *testing.T, u string, body []byte) ptrace.Traces {
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(resp.Result)
 	require.NoError(t, err, "GET %s: the result is not OTLP JSON", u)
 	return td
-}
-
-// services lists the services Jaeger has seen, with the API v3.
-func (j jaeger) services(t *testing.T) []string {
-	t.Helper()
-	u := j.ui + "/api/v3/services"
-	status, body := get(t, u)
-	require.Equal(t, http.StatusOK, status, "GET %s: %s", u, body)
-	var resp struct {
-		Services []string `json:"services"`
-	}
-	require.NoError(t, json.Unmarshal(body, &resp), "GET %s", u)
-	return resp.Services
 }
 
 // v1Trace is a trace as the UI's API (/api/traces) gives it.
