@@ -97,6 +97,18 @@ export const suites = [
     }),
     runPerLoop: true,
   })),
+  {
+    name: 'openinference-langchain',
+    library: '@arizeai/openinference-instrumentation-langchain',
+    script: 'openinference-langchain.cjs',
+    source: 'openinference',
+    calls: 4,
+    // llm.model_name is the requested model; the served one is only in
+    // output.value.
+    model: 'request',
+    gives: all.filter((n) => n !== 'cacheWrite'),
+    context: (i) => ({ conversation_id: `conv-conformance-openinference-langchain-${loop(i) ? 'stream' : 'block'}` }),
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.

@@ -61,11 +61,15 @@ var openinferenceKeys = struct {
 // `metadata` JSON (OpenInference's using_metadata, LangGraph's thread_id).
 // They are read only when no dedicated attribute gives the field.
 var openinferenceMetadata = struct {
-	agent, conversation, user []string
+	agent, conversation, user, provider []string
 }{
 	agent:        []string{"agent_id"},
 	conversation: []string{"session_id", "conversation_id", "thread_id"},
 	user:         []string{"user_id"},
+	// LangChain JS's LLM spans carry no llm.provider or llm.system, only
+	// LangSmith's ls_provider in the metadata (instrumentation-langchain
+	// 4.1, found by conformance/).
+	provider: []string{"ls_provider"},
 }
 
 type openinferenceRecogniser struct {
@@ -125,7 +129,8 @@ func (r *openinferenceRecogniser) readContext(f *spanFacts, out *finding) {
 	c.UserID = readText(f, r.user, out)
 	c.Tags = readTags(f, r.tags, out)
 	c.ProjectID = f.resourceStr(openinferenceKeys.project)
-	if c.AgentID != "" && c.ConversationID != "" && c.UserID != "" {
+	needProvider := out.role == roleLLM && out.patch.ProviderName == ""
+	if c.AgentID != "" && c.ConversationID != "" && c.UserID != "" && !needProvider {
 		return
 	}
 	if s, ok := firstSlotPresent(f, r.metadata); ok {
@@ -138,6 +143,13 @@ func (r *openinferenceRecogniser) readContext(f *spanFacts, out *finding) {
 		fillFrom(&c.AgentID, md, m.agent)
 		fillFrom(&c.ConversationID, md, m.conversation)
 		fillFrom(&c.UserID, md, m.user)
+		if needProvider {
+			var raw string
+			fillFrom(&raw, md, m.provider)
+			if raw != "" {
+				out.patch.ProviderName = normProvider(raw)
+			}
+		}
 	}
 }
 
