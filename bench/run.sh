@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# run.sh: every benchmark of the repository, then BENCHMARKS.md from their
+# outputs. Run from the top of the repository (make bench does). PostgreSQL
+# comes from scripts/pg.sh (AGENTSTEPS_PG_PORT chooses its port); without
+# it the PostgreSQL rows say not measured.
+set -euo pipefail
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+count=${BENCH_COUNT:-5}
+
+# run NAME DIR COMMAND...: runs COMMAND in DIR, its output to NAME.txt
+# after a line naming the command.
+run() {
+	local name=$1 dir=$2
+	shift 2
+	echo ">> $name: $*" >&2
+	{ echo "# command: $(if [ "$dir" != . ]; then echo "cd $dir && "; fi)$*"; (cd "$dir" && "$@"); } >"$out/$name.txt"
+}
+
+run processor . go test ./stepprocessor -run '^$' -bench 'BenchmarkProcessor|BenchmarkBufferMemory' -benchtime 20x -count "$count"
+run ottl bench go test ./ottl -run '^$' -bench BenchmarkOTTL -benchtime 20x -count "$count"
+run sqlite . go test ./stepexporter/sqlitestore -run '^$' -bench SQLiteUpsert -benchtime 5x -count "$count"
+if [ -n "${AGENTSTEPS_PG_DSN:-}" ]; then
+	run postgres . go test ./stepexporter/pgstore -run '^$' -bench PostgresUpsert -benchtime 5x -count "$count"
+fi
+run e2e . bash bench/e2e/run.sh _build/otelcol-steps _build/steps
+
+(cd bench && go run ./benchreport "$out" "$(git rev-parse --short HEAD)") >BENCHMARKS.md.new
+mv BENCHMARKS.md.new BENCHMARKS.md
+echo ">> wrote BENCHMARKS.md" >&2
