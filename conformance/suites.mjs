@@ -112,6 +112,17 @@ export const suites = [
 ];
 
 // Libraries the issue names that this suite does not run, and why.
-export const notCovered = [];
-
-export { all };
+export const notCovered = [
+  {
+    library: '@openai/agents',
+    reason: 'its tracing has no OTLP exporter: traces go to OpenAI\'s traces endpoint through its own TracingExporter; not installed here',
+  },
+  {
+    library: '@mastra/core',
+    reason: 'exports OTLP only through the separate @mastra/otel-exporter; not run by this suite yet',
+  },
+  {
+    library: '@arizeai/openinference-instrumentation-langchain with -openai',
+    reason: 'not run: a first try put LangChain\'s LLM span and the OpenAI span of one call in different traces (the LangChain tracer does not make its span active), which gives two steps per call; not retested since the chain passes its config',
+  },
+];
