@@ -11,7 +11,7 @@ set -euo pipefail
 
 collector=$1 steps=$2
 here=$(cd "$(dirname "$0")" && pwd)
-repeat=${BENCH_E2E_REPEAT:-300}
+repeat=${BENCH_E2E_REPEAT:-1000}
 rounds=${BENCH_E2E_ROUNDS:-3}
 export BENCH_OTLP_PORT=${BENCH_OTLP_PORT:-14317}
 tmp=$(mktemp -d)
