@@ -29,8 +29,12 @@ function byMode(setting, call) {
 // inCallOrder puts the steps in the order of the calls. A step with a
 // request id is the call that answered with that id; the others go by
 // start time, which JS tracers record to the millisecond only.
+// RFC 3339 times with their fraction padded to nanoseconds, so that they
+// sort as strings: the records drop trailing zeros (".4Z" is ".400Z").
+const sortableTime = (t) => t.replace(/(?:\.(\d{1,9}))?Z$/, (_, f = '') => `.${f.padEnd(9, '0')}Z`);
+
 function inCallOrder(records, calls, problems) {
-  const byTime = [...records].sort((a, b) => a.start_time.localeCompare(b.start_time) || a.id.localeCompare(b.id));
+  const byTime = [...records].sort((a, b) => sortableTime(a.start_time).localeCompare(sortableTime(b.start_time)) || a.id.localeCompare(b.id));
   const ordered = new Array(calls.length);
   const rest = [];
   for (const r of byTime) {

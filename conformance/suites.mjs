@@ -109,6 +109,25 @@ export const suites = [
     gives: all.filter((n) => n !== 'cacheWrite'),
     context: (i) => ({ conversation_id: `conv-conformance-openinference-langchain-${loop(i) ? 'stream' : 'block'}` }),
   },
+  {
+    // Mastra's own tracing, exported by @mastra/otel-exporter: the
+    // MODEL_INFERENCE span is `chat` with the call's usage; AGENT_RUN
+    // (`invoke_agent`), MODEL_GENERATION and MODEL_STEP (`agent_step`) wrap it.
+    name: 'mastra',
+    library: '@mastra/core + @mastra/otel-exporter',
+    script: 'mastra.mjs',
+    source: 'genai',
+    calls: 8,
+    model: 'response',
+    // The OpenAI calls have no cache writes and the Anthropic ones no
+    // reasoning, as the APIs report them.
+    gives: all,
+    context: (i) => ({
+      agent_id: loop(i) < 2 ? 'weather-agent' : 'weather-agent-anthropic',
+      conversation_id: `conv-conformance-mastra-${['openai-block', 'openai-stream', 'anthropic-block', 'anthropic-stream'][loop(i)]}`,
+    }),
+    runPerLoop: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
