@@ -36,6 +36,13 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	window := ptrace.NewTraces()
+	// Where each batch's resource spans sit in the window, in order.
+	type origin struct {
+		file          string
+		line          int
+		resourceSpans int
+	}
+	var origins []origin
 	for _, path := range fs.Args() {
 		batches, errs := readTraceBatches(path)
 		for _, err := range errs {
@@ -43,16 +50,27 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 			status = 1
 		}
 		for _, b := range batches {
+			origins = append(origins, origin{b.file, b.line, b.traces.ResourceSpans().Len()})
 			b.traces.ResourceSpans().MoveAndAppendTo(window.ResourceSpans())
 		}
 	}
 	for _, err := range stepprocessor.Annotate(nil, window) {
 		fmt.Fprintf(stderr, "steps convert: warning: %v\n", err)
 	}
+	// Read the step.* attributes back batch by batch, so that a bad one
+	// (an input that already carried step.* keys) names its file and line.
 	records := map[string]*step.Step{}
-	for _, err := range step.Collect(window, records) {
-		fmt.Fprintf(stderr, "steps convert: %v\n", err)
-		status = 1
+	next := 0
+	for _, o := range origins {
+		batch := ptrace.NewTraces()
+		for range o.resourceSpans {
+			window.ResourceSpans().At(next).MoveTo(batch.ResourceSpans().AppendEmpty())
+			next++
+		}
+		for _, err := range step.Collect(batch, records) {
+			fmt.Fprintf(stderr, "steps convert: %s:%d: %v\n", o.file, o.line, err)
+			status = 1
+		}
 	}
 	enc := json.NewEncoder(stdout)
 	for _, r := range step.Sorted(records) {
