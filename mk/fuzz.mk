@@ -1,0 +1,53 @@
+# Fuzzing (issue 5): each target runs on its own for a set time, as
+# `go test -fuzz` allows one target per run.
+#
+#   make fuzz                  # each target for FUZZTIME (default 60s)
+#   make fuzz FUZZTIME=10m     # longer
+#   make fuzz-short            # each target for FUZZ_SHORT_TIME (default 5s); make test runs it
+#
+# A crasher is written under the package's testdata/fuzz/<target>/ and is
+# replayed by every plain `go test` from then on: commit it with a named
+# regression test next to the target. The seed corpora are the fixtures
+# under testdata/, so `go test` alone already runs every seed.
+
+FUZZTIME ?= 60s
+FUZZ_SHORT_TIME ?= 5s
+# Minimising a new input can take the default full minute, during which no
+# new input is tried; keep it short so the time goes to fuzzing.
+FUZZ_MINIMIZE_TIME ?= 5s
+# Extra flags for go test, for example FUZZFLAGS=-parallel=1 on a shared box.
+FUZZFLAGS ?=
+
+# package:target, one per fuzz target.
+FUZZ_TARGETS := \
+	./step:FuzzValueCoercion \
+	./step:FuzzMergeIsCommutativeAndIdempotent \
+	./stepprocessor:FuzzPyRepr \
+	./stepprocessor:FuzzFinishReasonAndProvider \
+	./stepprocessor:FuzzSpanRecognition \
+	./cmd/steps:FuzzConvert
+
+TEST_TARGETS += fuzz-short
+
+.PHONY: fuzz fuzz-short
+
+# Every target runs even when one fails, so that one run collects every
+# crasher; the last line of each is its executions.
+define run-fuzz
+	failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+		pkg="$${t%%:*}"; name="$${t##*:}"; \
+		echo ">> $$name ($$pkg) for $(1)"; \
+		if ! $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(1) \
+			-fuzzminimizetime $(FUZZ_MINIMIZE_TIME) $(FUZZFLAGS) "$$pkg" 2>&1 | tail -n 4; then \
+			failed="$$failed $$name"; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed (crashers under testdata/fuzz/)"; exit 1; fi
+endef
+
+fuzz:
+	@$(call run-fuzz,$(FUZZTIME))
+
+fuzz-short:
+	@$(call run-fuzz,$(FUZZ_SHORT_TIME))
