@@ -86,7 +86,12 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 		return store.Result{Inserted: len(records)}, nil
 	}
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	err = fmt.Errorf("http: POST %s: %s: %q", s.safe, resp.Status, bytes.TrimSpace(snippet))
+	sent := resp.Request // as sent, with the headers auth extensions added
+	if sent == nil {
+		sent = req
+	}
+	echo := redactEcho(string(bytes.TrimSpace(snippet)), sent, s.endpoint)
+	err = fmt.Errorf("http: POST %s: %s: %q", s.safe, resp.Status, echo)
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
