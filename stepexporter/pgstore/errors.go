@@ -8,14 +8,20 @@ import (
 )
 
 // isDataError reports a server error caused by one row's values: a data
-// exception (class 22) or an integrity violation (class 23). Retrying the
-// same rows cannot help, but the other rows of the batch can still go in.
+// exception (class 22), an integrity violation (class 23) or a program
+// limit (class 54: an id too long for the primary key's index entry).
+// Retrying the same rows cannot help, but the other rows of the batch can
+// still go in.
 func isDataError(err error) bool {
 	var pg *pgconn.PgError
 	if !errors.As(err, &pg) || len(pg.Code) < 2 {
 		return false
 	}
-	return pg.Code[:2] == "22" || pg.Code[:2] == "23"
+	switch pg.Code[:2] {
+	case "22", "23", "54":
+		return true
+	}
+	return false
 }
 
 // isPermanent reports errors that a retry of the same batch cannot fix: bad
