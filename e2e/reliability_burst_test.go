@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,4 +198,46 @@ func perCopy(r record) record {
 		delete(c, k)
 	}
 	return c
+}
+
+// TestTraceThatNeverEndsIsReleasedAfterWait sends one step whose parent (an
+// agent span still running) never arrives: the processor does not wait for
+// it, but releases the trace wait after its last span, step included.
+func TestTraceThatNeverEndsIsReleasedAfterWait(t *testing.T) {
+	root := repoRoot(t)
+	builtCollector(t)
+	dsn := requireDSN(t)
+	dir := t.TempDir()
+	steps := buildSteps(t, root, dir)
+
+	td := mergeBatches(readFixture(t, filepath.Join(root, "testdata", filepath.FromSlash(burstFixture))))
+	span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	span.SetParentSpanID([8]byte{0xa6, 0xe1, 0x7e, 0x40, 0x00, 0x00, 0x00, 0x01}) // the agent span, never sent
+	b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	require.NoError(t, err)
+	path := filepath.Join(dir, "open-trace.otlp.json")
+	require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o600))
+	want := convertFixtures(t, steps, root, []string{path})
+	require.Len(t, want, 1)
+
+	const wait = 3 * time.Second
+	table := fmt.Sprintf("reliability_open_trace_%d_%08x", time.Now().Unix(), rand.Uint32())
+	dropTableAtEnd(t, dsn, table)
+	addrs := newCollectorAddrs(t)
+	config := strings.Replace(fmt.Sprintf(burstConfig, addrs.grpc, burstMaxTraces, table, traceURLTemplate, addrs.health, addrs.metricsPort),
+		"wait: 1h", "wait: "+wait.String(), 1)
+	otelcol := startCollector(t, "otelcol-steps", dir, config, dsn, addrs)
+
+	sent := time.Now()
+	runCommand(t, root, time.Minute, steps, "replay", "--endpoint", otelcol.grpcAddr, path)
+	time.Sleep(wait / 2)
+	require.Equal(t, float64(1), otelcol.metric(t, "otelcol_processor_step_traces_held"), "the trace is held for its wait")
+	otelcol.waitMetric(t, "otelcol_processor_step_traces_released", 1, wait+10*time.Second)
+	released := time.Since(sent)
+	require.GreaterOrEqual(t, released, wait, "released before its wait")
+	m := otelcol.metrics(t)
+	require.Zero(t, m["otelcol_processor_step_traces_released_early"])
+	require.Zero(t, m["otelcol_processor_step_traces_held"])
+	requireStoredExactly(t, otelcol, dsn, table, want, time.Minute)
+	t.Logf("a trace without its root was released %s after its only span (wait %s), its step stored", released.Round(10*time.Millisecond), wait)
 }
