@@ -44,7 +44,8 @@ build() {
 	say "building Jaeger $version into $bin (once per machine; about ten minutes on two cores)"
 	local src tmp start
 	start=$SECONDS
-	GOFLAGS=-mod=mod go mod download "$module@$version" || die "go mod download $module@$version failed"
+	# From the cache dir, outside any module, so that no go.sum is touched.
+	(cd "$cache" && GOFLAGS= go mod download "$module@$version") || die "go mod download $module@$version failed"
 	src="$(go env GOMODCACHE)/$module@$version"
 	[ -d "$src/cmd/jaeger" ] || die "$src/cmd/jaeger is missing after go mod download"
 	tmp="$(mktemp "$cache/.jaeger-$version.XXXXXX")"
