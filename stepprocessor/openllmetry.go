@@ -70,19 +70,23 @@ var openllmetryOnlyKeys = []string{
 const traceloopAnthropicJS = "@traceloop/instrumentation-anthropic"
 
 // addCacheToInput turns a cache-exclusive input count into the
-// OpenTelemetry one, which includes cache reads and writes.
+// OpenTelemetry one, which includes cache reads and writes. The recorded
+// total was input plus output, so it leaves the cache out too: the same
+// counts go onto it, or the anchor span would show a total that the
+// record does not have.
 func addCacheToInput(p *step.Step) {
-	if p.PromptTokens == nil {
-		return
-	}
-	n := *p.PromptTokens
+	var cache int64
 	if p.CachedInputTokens != nil {
-		n += *p.CachedInputTokens
+		cache += *p.CachedInputTokens
 	}
 	if p.CacheWriteTokens != nil {
-		n += *p.CacheWriteTokens
+		cache += *p.CacheWriteTokens
 	}
-	p.PromptTokens = step.Int(n)
+	for _, n := range []**int64{&p.PromptTokens, &p.TotalTokens} {
+		if *n != nil {
+			*n = step.Int(**n + cache)
+		}
+	}
 }
 
 // openllmetryRecogniser reads OpenLLMetry (Traceloop) spans of all three

@@ -238,3 +238,26 @@ func TestOpenLLMetryLeavesPydanticAISpansToPydanticAI(t *testing.T) {
 	ts.scope.SetName("pydantic-ai")
 	recogniseLLM(t, ts, "pydanticai")
 }
+
+// OpenLLMetry JS's Anthropic instrumentation records Anthropic's own
+// input_tokens, which leave the cache out, and a total of input + output.
+// Both must gain the cache, or the anchor's step.total_tokens would not be
+// the record's total (found by the Jaeger end-to-end test).
+func TestOpenLLMetryAnthropicJSCacheGoesIntoPromptAndTotal(t *testing.T) {
+	ts := newTestSpan("anthropic.chat")
+	ts.scope.SetName("@traceloop/instrumentation-anthropic")
+	a := ts.span.Attributes()
+	a.PutStr("gen_ai.operation.name", "chat")
+	a.PutStr("gen_ai.provider.name", "anthropic")
+	a.PutStr("gen_ai.request.model", "claude-sonnet-4")
+	a.PutInt("gen_ai.usage.input_tokens", 55)
+	a.PutInt("gen_ai.usage.output_tokens", 25)
+	a.PutInt("gen_ai.usage.total_tokens", 80)
+	a.PutInt("gen_ai.usage.cache_read_input_tokens", 150)
+	a.PutInt("gen_ai.usage.cache_creation_input_tokens", 20)
+	f, ok := recogniseOne(t, ts)
+	require.True(t, ok)
+	require.Equal(t, "openllmetry", f.source)
+	require.Equal(t, int64(225), *f.patch.PromptTokens)
+	require.Equal(t, int64(250), *f.patch.TotalTokens)
+}
