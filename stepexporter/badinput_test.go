@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -248,4 +249,34 @@ func TestPostgresIDTooLongForTheIndexIsRejectedAlone(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close(ctx)
 	require.Contains(t, getAll(t, s, []string{goodID}), goodID)
+}
+
+// TestHTTPBackendThatNeverAnswersCannotHangShutdown queues batches for a
+// server that accepts connections and never answers, with the default
+// in-memory queue and retries: shutdown still ends within its deadline.
+func TestHTTPBackendThatNeverAnswersCannotHangShutdown(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	cfg := httpConfig(srv.URL)
+	cfg.QueueConfig = createDefaultConfig().(*Config).QueueConfig
+	cfg.TimeoutConfig.Timeout = 200 * time.Millisecond
+	cfg.RetryConfig.MaxElapsedTime = time.Hour
+	exp := startExporter(t, cfg, nopSettings(), componenttest.NewNopHost())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 5 {
+		id := fmt.Sprintf("step-%08d-1111-4111-8111-111111111111", i)
+		require.NoError(t, exp.ConsumeTraces(ctx, traces(t, spanSpec{anchor: goodStep(id)})), "the queue takes it")
+	}
+	start := time.Now()
+	require.NoError(t, exp.Shutdown(ctx))
+	require.NoError(t, ctx.Err(), "shutdown took past its deadline")
+	require.Less(t, time.Since(start), 5*time.Second)
 }
