@@ -2,7 +2,7 @@
 # with a persistent queue, and a burst against max_traces, each against the
 # built collector over real OTLP. The outage test stops and starts a
 # PostgreSQL of its own (AGENTSTEPS_PG_OUTAGE_PORT, default 55453); the
-# others use AGENTSTEPS_PG_DSN. About six minutes on two cores.
+# others use AGENTSTEPS_PG_DSN. About two minutes on two cores.
 #
 #   scripts/pg.sh start; export AGENTSTEPS_PG_DSN=$(scripts/pg.sh dsn)
 #   make reliability
