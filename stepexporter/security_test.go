@@ -2,13 +2,18 @@ package stepexporter
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,4 +199,33 @@ func liveDSN(t *testing.T) string {
 	}
 	t.Skip("AGENTSTEPS_PG_DSN is not set: " + how)
 	return ""
+}
+
+// TestHTTPBackendOverTLSWithTheConfiguredCA posts to a TLS server whose
+// certificate only the configured CA file vouches for; without that CA
+// the client refuses the server.
+func TestHTTPBackendOverTLSWithTheConfiguredCA(t *testing.T) {
+	var got atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { got.Add(1) }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+	srv.StartTLS()
+	defer srv.Close()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+
+	cfg := httpConfig(srv.URL)
+	cfg.RetryConfig.Enabled = false
+	cfg.HTTP.Get().TLS.CAFile = caFile
+	exp := startExporter(t, cfg, nopSettings(), componenttest.NewNopHost())
+	require.NoError(t, exp.ConsumeTraces(context.Background(), traces(t, spanSpec{anchor: lettaPending(idA)})))
+	require.NoError(t, exp.Shutdown(context.Background()))
+	require.Equal(t, int32(1), got.Load())
+
+	untrusting := httpConfig(srv.URL)
+	untrusting.RetryConfig.Enabled = false
+	exp = startExporter(t, untrusting, nopSettings(), componenttest.NewNopHost())
+	err := exp.ConsumeTraces(context.Background(), traces(t, spanSpec{anchor: lettaPending(idA)}))
+	require.ErrorContains(t, err, "certificate")
+	require.NoError(t, exp.Shutdown(context.Background()))
+	require.Equal(t, int32(1), got.Load())
 }
