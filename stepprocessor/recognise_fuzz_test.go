@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -91,7 +92,29 @@ func FuzzSpanRecognition(f *testing.F) {
 			td.CopyTo(one)
 			requireAnnotateWritesReadableSteps(t, cfg, one)
 		}
+		requireLateSpansWriteReadableSteps(t, withFields, td)
 	})
+}
+
+// requireLateSpansWriteReadableSteps releases the first half of the spans,
+// then processes the rest as late spans against the outline the first
+// half left, as the processor does for spans that arrive after their trace
+// was released. What either window writes must read back.
+func requireLateSpansWriteReadableSteps(t *testing.T, cfg *Config, td ptrace.Traces) {
+	a := newAnnotator(cfg)
+	sk := newSkeletons(time.Hour, 1_000_000)
+	first, late := ptrace.NewTraces(), ptrace.NewTraces()
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		dst := first
+		if i >= rss.Len()/2 {
+			dst = late
+		}
+		rss.At(i).CopyTo(dst.ResourceSpans().AppendEmpty())
+	}
+	for _, window := range []ptrace.Traces{first, late} {
+		requireWritesReadBack(t, window, func() { a.annotate(window, sk) })
+	}
 }
 
 // recogniseEverySpanWithEveryRecogniser reaches the recognisers that the
@@ -110,13 +133,22 @@ func recogniseEverySpanWithEveryRecogniser(td ptrace.Traces) {
 }
 
 func requireAnnotateWritesReadableSteps(t *testing.T, cfg *Config, td ptrace.Traces) {
+	anchors := requireWritesReadBack(t, td, func() { Annotate(cfg, td) })
+	for id, n := range anchors {
+		require.Equal(t, 1, n, "step %s has %d anchors", id, n)
+	}
+}
+
+// requireWritesReadBack runs annotate on td and reads back every step.*
+// attribute it wrote. It returns how many anchors each step id got.
+func requireWritesReadBack(t *testing.T, td ptrace.Traces, annotate func()) map[string]int {
 	before := map[pcommon.SpanID]pcommon.Map{}
 	eachProgramSpan(td, func(_ pcommon.Resource, _ pcommon.InstrumentationScope, sp ptrace.Span) {
 		m := pcommon.NewMap()
 		sp.Attributes().CopyTo(m)
 		before[sp.SpanID()] = m
 	})
-	Annotate(cfg, td)
+	annotate()
 	anchors := map[string]int{}
 	eachProgramSpan(td, func(_ pcommon.Resource, _ pcommon.InstrumentationScope, sp ptrace.Span) {
 		written := writtenStepAttrs(before[sp.SpanID()], sp.Attributes())
@@ -126,9 +158,7 @@ func requireAnnotateWritesReadableSteps(t *testing.T, cfg *Config, td ptrace.Tra
 			anchors[id.AsString()]++
 		}
 	})
-	for id, n := range anchors {
-		require.Equal(t, 1, n, "step %s has %d anchors", id, n)
-	}
+	return anchors
 }
 
 // writtenStepAttrs returns the step.* attributes of after that are not
