@@ -1,7 +1,10 @@
 // Package e2e runs the built otelcol-steps collector over real OTLP and
-// checks the records it stores against `steps convert`. The tests carry the
-// build tag e2e because they need `make build` and PostgreSQL first:
+// checks the records it stores against `steps convert`. The tests carry build
+// tags because they need `make build` and PostgreSQL first:
 //
-//	make test              # all of it, PostgreSQL included
-//	make e2e               # this package alone; needs AGENTSTEPS_PG_DSN
+//	e2e                  the pipeline to SQLite and PostgreSQL (make e2e)
+//	e2e jaeger           steps and their traces in a real Jaeger (make jaeger-e2e)
+//	e2e reliability      outage, crash and memory burst (make reliability)
+//
+// `make test` runs all of them, PostgreSQL and Jaeger included.
 package e2e
