@@ -5,6 +5,7 @@
 .PHONY: conformance
 
 conformance: build steps
+	bash scripts/node.sh
 	cd conformance && npm ci --no-audit --no-fund --loglevel=error
 	node conformance/run.mjs
 
