@@ -2,6 +2,7 @@ package stepprocessor
 
 import (
 	"fmt"
+	"math"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -107,8 +108,18 @@ func (f *spanFacts) count(slots []slot, dst **int64, out *finding) {
 // spanTimes fills the ids and times that every non-Letta step takes from its
 // own span.
 func spanTimes(sp ptrace.Span, p *step.Step) {
-	p.StartTime = step.Time(sp.StartTimestamp())
-	p.EndTime = step.Time(sp.EndTimestamp())
+	p.StartTime = timeOf(sp.StartTimestamp())
+	p.EndTime = timeOf(sp.EndTimestamp())
+}
+
+// timeOf converts a span timestamp. One past 2262 does not fit a step's
+// Unix nanoseconds; it is a broken clock, so the time stays unset rather
+// than turning negative and failing the whole record at the exporter.
+func timeOf(ts pcommon.Timestamp) step.Time {
+	if ts > math.MaxInt64 {
+		return 0
+	}
+	return step.Time(ts)
 }
 
 // spanFailed reports the OTLP evidence of a failed call: status ERROR or an
