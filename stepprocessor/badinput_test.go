@@ -147,3 +147,21 @@ func TestAbsurdSpansNeverCostTheOtherSteps(t *testing.T) {
 		})
 	}
 }
+
+// TestSpanTimestampPast2262LeavesTheTimeUnset is the crasher FuzzSpanRecognition
+// found (testdata/fuzz/FuzzSpanRecognition/1604c8fded187b1e): a start time
+// past int64 nanoseconds was written as a negative step.start_time, which
+// the exporter refuses, losing the whole record.
+func TestSpanTimestampPast2262LeavesTheTimeUnset(t *testing.T) {
+	td := tracesOf(spanSpec{trace: 1, span: 1})
+	sp := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	sp.Attributes().PutStr("gen_ai.operation.name", "chat")
+	sp.SetStartTimestamp(pcommon.Timestamp(math.MaxUint64 - 7))
+	Annotate(nil, td)
+	records := map[string]*step.Step{}
+	require.Empty(t, step.Collect(td, records))
+	r := records[idOf(1, 1)]
+	require.NotNil(t, r, "the step is kept")
+	require.Zero(t, r.StartTime)
+	require.Equal(t, step.Time(1767225601000000001), r.EndTime)
+}

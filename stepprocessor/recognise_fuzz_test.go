@@ -79,7 +79,8 @@ func addSpanSeeds(f *testing.F) {
 // attributes of every type on spans, resources, scopes and exception
 // events, parents, times) and runs them through every recogniser and
 // through Annotate. Nothing may panic, every step.* attribute that Annotate
-// writes must read back with step.Read, and a step has exactly one anchor.
+// writes must read back with step.Read with an id in Letta's shape, and a
+// step has exactly one anchor.
 func FuzzSpanRecognition(f *testing.F) {
 	addSpanSeeds(f)
 	plain, withFields := createDefaultConfig(), fuzzFieldsConfig()
@@ -152,8 +153,11 @@ func requireWritesReadBack(t *testing.T, td ptrace.Traces, annotate func()) map[
 	anchors := map[string]int{}
 	eachProgramSpan(td, func(_ pcommon.Resource, _ pcommon.InstrumentationScope, sp ptrace.Span) {
 		written := writtenStepAttrs(before[sp.SpanID()], sp.Attributes())
-		_, errs := step.Read(written)
+		patches, errs := step.Read(written)
 		require.Empty(t, errs, "span %q: the step.* attributes Annotate wrote do not read back: %v", sp.Name(), written.AsRaw())
+		for _, p := range patches {
+			require.True(t, step.ValidID(p.ID), "span %q: step id %q is not in Letta's shape", sp.Name(), p.ID)
+		}
 		if id, ok := written.Get(step.Prefix + "id"); ok {
 			anchors[id.AsString()]++
 		}
