@@ -110,5 +110,9 @@ func FuzzMergeIsCommutativeAndIdempotent(f *testing.F) {
 		require.Equal(t, merged(a, b, c), merged(c, a, b), "order of three")
 		require.Equal(t, merged(a, b, c), merged(a, merged(b, c)), "associative")
 		require.Equal(t, ab, merged(finalized(a), finalized(b)), "Finalize commutes with Merge")
+		require.Equal(t, ab, finalized(ab), "Finalize is idempotent")
+		require.Equal(t, max(StatusRank(a.Status), StatusRank(b.Status)), StatusRank(ab.Status), "status only moves forward")
+		require.Equal(t, max(ProgressionRank(a.Progression), ProgressionRank(b.Progression)), ProgressionRank(ab.Progression),
+			"progression only moves forward")
 	})
 }
