@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -69,7 +70,9 @@ func decodeTraceRequest(b []byte) (ptrace.Traces, error) {
 	}
 	td, err := jsonUnmarshaler.UnmarshalTraces(b)
 	if err != nil {
-		return ptrace.Traces{}, fmt.Errorf("not an OTLP/JSON ExportTraceServiceRequest: %w", err)
+		// The decoder's message quotes the input around the fault over
+		// several lines; keep it on the one line that names file and line.
+		return ptrace.Traces{}, fmt.Errorf("not an OTLP/JSON ExportTraceServiceRequest: %s", strings.Join(strings.Fields(err.Error()), " "))
 	}
 	if td.SpanCount() == 0 {
 		return ptrace.Traces{}, errors.New(`no spans; want an OTLP/JSON ExportTraceServiceRequest like {"resourceSpans":[...]}`)
