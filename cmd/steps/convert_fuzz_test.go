@@ -82,3 +82,18 @@ func TestConvertNamesTheFileAndLineOfABadStepAttribute(t *testing.T) {
 	require.Equal(t, 1, runConvert([]string{path}, &out, &errOut))
 	require.Contains(t, errOut.String(), path+":2: trace 0af7651916cd43dd8448eb211c80319c span b7ad6b7169203331: step step-1: step.prompt_tokens")
 }
+
+// TestConvertKeepsADecoderErrorOnOneLine is FuzzConvert's crasher
+// e9d57813dd736545: a trace id of the wrong length in a pretty-printed file
+// gave the decoder's multi-line message, whose later lines named no file.
+func TestConvertKeepsADecoderErrorOnOneLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad-id.otlp.json")
+	doc := "{\n  \"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [\n    {\"traceId\": \"7d3f0c1e2b4put_ta59687a6b5c4d3e2f1a0b\",\n" +
+		"     \"spanId\": \"2000000000000002\", \"name\": \"chat\"}\n  ]}]}]\n}\n"
+	require.NoError(t, os.WriteFile(path, []byte(doc), 0o600))
+	var out, errOut bytes.Buffer
+	require.Equal(t, 1, runConvert([]string{path}, &out, &errOut))
+	lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+	require.Len(t, lines, 1, errOut.String())
+	require.Regexp(t, `^steps convert: `+regexp.QuoteMeta(path)+`:\d+: not an OTLP/JSON ExportTraceServiceRequest: .*length mismatch`, lines[0])
+}
