@@ -32,14 +32,18 @@ TEST_TARGETS += fuzz-short
 .PHONY: fuzz fuzz-short
 
 # Every target runs even when one fails, so that one run collects every
-# crasher; the last line of each is its executions.
+# crasher. A passing target shows its last progress line (the executions
+# run); a failing one shows the failure and the crasher's file.
 define run-fuzz
-	failed=""; \
+	failed=""; log="$$(mktemp)"; trap 'rm -f "$$log"' EXIT; \
 	for t in $(FUZZ_TARGETS); do \
 		pkg="$${t%%:*}"; name="$${t##*:}"; \
 		echo ">> $$name ($$pkg) for $(1)"; \
-		if ! $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(1) \
-			-fuzzminimizetime $(FUZZ_MINIMIZE_TIME) $(FUZZFLAGS) "$$pkg" 2>&1 | tail -n 4; then \
+		if $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(1) \
+			-fuzzminimizetime $(FUZZ_MINIMIZE_TIME) $(FUZZFLAGS) "$$pkg" >"$$log" 2>&1; then \
+			grep '^fuzz: elapsed' "$$log" | tail -n 1 || true; \
+		else \
+			grep -v '^fuzz: elapsed' "$$log" | tail -n 40; \
 			failed="$$failed $$name"; \
 		fi; \
 	done; \
