@@ -7,6 +7,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentsteps/collector/step"
 )
 
 // A span program is the fuzzers' compact encoding of a trace: a list of ops
@@ -60,9 +62,9 @@ const maxValueDepth = 256
 // index of an annotator whose fields config adds a few user keys), and
 // every step.* key.
 func programKeys(ix *keyIndex) []string {
-	keys := slices.Clone(ix.keys)
-	for _, k := range []string{"step.id", "step.prompt_tokens", "step.status", "step.patches", "step.tags", "step.start_time"} {
-		keys = append(keys, k)
+	keys := append(slices.Clone(ix.keys), step.PatchesKey)
+	for _, f := range step.Fields {
+		keys = append(keys, f.Key)
 	}
 	return keys
 }
