@@ -259,3 +259,21 @@ func TestSpansWithoutStepsPassUntouched(t *testing.T) {
 	attrs := h.sink.AllTraces()[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes()
 	require.Equal(t, 1, attrs.Len())
 }
+
+func TestSpanWithoutIDsIsNotAStep(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.Wait = 0 })
+	td := tracesOf(
+		spanSpec{trace: 1, span: 1, attrs: map[string]any{"model": "m"}},
+		spanSpec{trace: 1, span: 2, attrs: map[string]any{"model": "m"}},
+	)
+	for i := 0; i < 2; i++ {
+		sp := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(i)
+		sp.SetTraceID(pcommon.TraceID{})
+		sp.SetSpanID(pcommon.SpanID{})
+	}
+	h.consume(t, tracesOf(spanSpec{trace: 2, span: 1, attrs: map[string]any{"model": "m"}}))
+	h.consume(t, td)
+	require.Len(t, h.records(t), 1, "two calls without ids never merge into one record")
+	require.Equal(t, 3, h.sink.SpanCount(), "and the spans still go on")
+	require.Equal(t, int64(2), h.counter(t, "attribute_errors"))
+}

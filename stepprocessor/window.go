@@ -110,6 +110,15 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 				if ws.facts.hits == 0 && !a.resourceFields {
 					continue // not a span any convention or the user reads
 				}
+				if sp.TraceID().IsEmpty() || sp.SpanID().IsEmpty() {
+					// OTLP requires both ids. Steps derived from all-zero ids
+					// would merge unrelated calls into one record.
+					res.nProblems++
+					if len(res.problems) < maxProblemsKept {
+						res.problems = append(res.problems, fmt.Errorf("span %q has an empty trace or span id; it is not read as a step", sp.Name()))
+					}
+					continue
+				}
 				// Recognise into the window's scratch finding: a span that is
 				// not a step costs no allocation.
 				ws.scratch = finding{}
