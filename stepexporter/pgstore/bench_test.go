@@ -24,27 +24,10 @@ import (
 //	go test ./stepexporter/pgstore -run '^$' -bench PostgresUpsert -benchtime 5x
 func BenchmarkPostgresUpsert(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
-		recs := benchRecords(n)
+		recs := storetest.BenchRecords(n)
 		b.Run(fmt.Sprintf("raw/%d", n), func(b *testing.B) { benchRaw(b, recs) })
 		b.Run(fmt.Sprintf("insert/%d", n), func(b *testing.B) { benchUpsert(b, recs, false) })
 		b.Run(fmt.Sprintf("merge/%d", n), func(b *testing.B) { benchUpsert(b, recs, true) })
-	}
-}
-
-func benchRecords(n int) []step.Step {
-	out := make([]step.Step, n)
-	for i := range out {
-		r := storetest.FullRecord("")
-		r.Status, r.ErrorType, r.ErrorData = step.StatusSuccess, "", nil
-		r.Finalize()
-		out[i] = r
-	}
-	return out
-}
-
-func setIDs(recs []step.Step, round int) {
-	for i := range recs {
-		recs[i].ID = fmt.Sprintf("step-%08x-0000-4000-8000-%012x", round, i)
 	}
 }
 
@@ -56,7 +39,7 @@ func benchUpsert(b *testing.B, recs []step.Step, merge bool) {
 	s := openFresh(b)
 	ctx := context.Background()
 	round := 0
-	setIDs(recs, round)
+	storetest.SetBenchIDs(recs, round)
 	if merge {
 		_, err := s.Upsert(ctx, recs)
 		require.NoError(b, err)
@@ -64,7 +47,7 @@ func benchUpsert(b *testing.B, recs []step.Step, merge bool) {
 	for b.Loop() {
 		if !merge {
 			round++
-			setIDs(recs, round)
+			storetest.SetBenchIDs(recs, round)
 		}
 		_, err := s.Upsert(ctx, recs)
 		require.NoError(b, err)
@@ -86,7 +69,7 @@ func benchRaw(b *testing.B, recs []step.Step) {
 	round := 0
 	for b.Loop() {
 		round++
-		setIDs(recs, round)
+		storetest.SetBenchIDs(recs, round)
 		rows := make([][]any, len(recs))
 		for i := range recs {
 			rows[i], err = encodeRow(&recs[i], s.target)

@@ -21,22 +21,11 @@ import (
 // Run: go test ./stepexporter/sqlitestore -run '^$' -bench SQLiteUpsert -benchtime 5x
 func BenchmarkSQLiteUpsert(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
-		recs := benchRecords(n)
+		recs := storetest.BenchRecords(n)
 		b.Run(fmt.Sprintf("raw/%d", n), func(b *testing.B) { benchRaw(b, recs) })
 		b.Run(fmt.Sprintf("insert/%d", n), func(b *testing.B) { benchUpsert(b, recs, false) })
 		b.Run(fmt.Sprintf("merge/%d", n), func(b *testing.B) { benchUpsert(b, recs, true) })
 	}
-}
-
-func benchRecords(n int) []step.Step {
-	out := make([]step.Step, n)
-	for i := range out {
-		r := storetest.FullRecord("")
-		r.Status, r.ErrorType, r.ErrorData = step.StatusSuccess, "", nil
-		r.Finalize()
-		out[i] = r
-	}
-	return out
 }
 
 func benchOpen(b *testing.B) *Store {
@@ -48,25 +37,19 @@ func benchOpen(b *testing.B) *Store {
 	return s
 }
 
-func setIDs(recs []step.Step, round int) {
-	for i := range recs {
-		recs[i].ID = fmt.Sprintf("step-%08x-0000-4000-8000-%012x", round, i)
-	}
-}
-
 func benchUpsert(b *testing.B, recs []step.Step, merge bool) {
 	s := benchOpen(b)
 	ctx := context.Background()
 	round := 0
 	if merge {
-		setIDs(recs, 0)
+		storetest.SetBenchIDs(recs, 0)
 		_, err := s.Upsert(ctx, recs)
 		require.NoError(b, err)
 	}
 	for b.Loop() {
 		if !merge {
 			round++
-			setIDs(recs, round)
+			storetest.SetBenchIDs(recs, round)
 		}
 		_, err := s.Upsert(ctx, recs)
 		require.NoError(b, err)
@@ -86,7 +69,7 @@ func benchRaw(b *testing.B, recs []step.Step) {
 	round := 0
 	for b.Loop() {
 		round++
-		setIDs(recs, round)
+		storetest.SetBenchIDs(recs, round)
 		tx, err := s.db.BeginTx(ctx, nil)
 		require.NoError(b, err)
 		txStmt := tx.StmtContext(ctx, stmt)
