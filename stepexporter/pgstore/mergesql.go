@@ -20,9 +20,14 @@ import (
 // upsertPlan is the SQL for one target table, built once at New.
 type upsertPlan struct {
 	cols      []column // ours that the table has, in our order
-	upsertSQL string
-	selectSQL string // the columns Reader scans, in cols order
-	missing   []string
+	upsertSQL string   // reads the batch from the connection's incoming table
+	// upsertArraysSQL reads the batch from one array parameter per column
+	// (unnest), for small batches: it saves the COPY round trip and the
+	// incoming table's truncate at commit, which dominate below a few
+	// hundred rows.
+	upsertArraysSQL string
+	selectSQL       string // the columns Reader scans, in cols order
+	missing         []string
 }
 
 func newUpsertPlan(table string, target map[string]targetColumn) upsertPlan {
@@ -48,16 +53,32 @@ func newUpsertPlan(table string, target map[string]targetColumn) upsertPlan {
 	if _, ok := target["updated_at"]; ok {
 		sets = append(sets, `"updated_at" = now()`)
 	}
-	p.upsertSQL = fmt.Sprintf(`WITH up AS (
+	upsert := func(source string) string {
+		return fmt.Sprintf(`WITH up AS (
 INSERT INTO %s AS t (%s)
-SELECT %s FROM %s i ORDER BY i."id"
+SELECT %s FROM %s ORDER BY i."id"
 ON CONFLICT ("id") DO UPDATE SET
 %s
 RETURNING (t.xmax = 0) AS inserted)
 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up`,
-		table, strings.Join(names, ", "), strings.Join(values, ", "), quote(incomingTable), strings.Join(sets, ",\n"))
+			table, strings.Join(names, ", "), strings.Join(values, ", "), source, strings.Join(sets, ",\n"))
+	}
+	p.upsertSQL = upsert(quote(incomingTable) + " i")
+	p.upsertArraysSQL = upsert(arraysSource())
 	p.selectSQL = "SELECT " + strings.Join(reads, ", ") + " FROM " + table
 	return p
+}
+
+// arraysSource is the incoming batch as one array parameter per column,
+// in columns order, with the incoming table's column names and types.
+func arraysSource() string {
+	params := make([]string, len(columns))
+	names := make([]string, len(columns))
+	for k, c := range columns {
+		params[k] = fmt.Sprintf("$%d::%s[]", k+1, c.incomingType())
+		names[k] = quote(c.name)
+	}
+	return "unnest(" + strings.Join(params, ", ") + ") AS i(" + strings.Join(names, ", ") + ")"
 }
 
 type merger struct{ target map[string]targetColumn }

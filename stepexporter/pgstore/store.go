@@ -156,12 +156,21 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 	return res, nil
 }
 
+// arraysBelow is the batch size under which rows travel as array
+// parameters instead of COPY (measured: COPY's fixed cost per call is a few
+// milliseconds, which halves the rate of a 100-record batch).
+const arraysBelow = 500
+
 // write runs one batch: COPY into the connection's temporary table, then
-// one INSERT ... ON CONFLICT that merges, in one transaction.
+// one INSERT ... ON CONFLICT that merges, in one transaction. A small batch
+// is one statement with a parameter per column instead.
 func (s *Store) write(ctx context.Context, rows [][]any) (store.Result, error) {
 	var res store.Result
 	if len(rows) == 0 {
 		return res, nil
+	}
+	if len(rows) < arraysBelow {
+		return s.writeArrays(ctx, rows)
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{incomingTable}, s.copyCols, pgx.CopyFromRows(rows)); err != nil {
@@ -178,4 +187,22 @@ func (s *Store) write(ctx context.Context, rows [][]any) (store.Result, error) {
 		return store.Result{}, err
 	}
 	return res, nil
+}
+
+// writeArrays upserts rows with one statement whose parameters are the
+// columns, each an array of the rows' values.
+func (s *Store) writeArrays(ctx context.Context, rows [][]any) (store.Result, error) {
+	args := make([]any, len(columns))
+	for k := range columns {
+		col := make([]any, len(rows))
+		for i := range rows {
+			col[i] = rows[i][k]
+		}
+		args[k] = col
+	}
+	var inserted, merged int64
+	if err := s.pool.QueryRow(ctx, s.plan.upsertArraysSQL, args...).Scan(&inserted, &merged); err != nil {
+		return store.Result{}, err
+	}
+	return store.Result{Inserted: int(inserted), Merged: int(merged)}, nil
 }
