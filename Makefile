@@ -35,7 +35,7 @@ RUN_CONFIG := --config config.yaml $(if $(JAEGER_ENDPOINT),--config config.jaege
 TEST_TARGETS :=
 -include mk/*.mk
 
-.PHONY: all build steps run test e2e fmt fmt-check vet clean
+.PHONY: all build steps run test unit e2e fmt fmt-check vet clean
 
 all: build steps
 
@@ -62,14 +62,21 @@ run: build steps
 	./$(COLLECTOR) $(RUN_CONFIG)
 
 # The full check: formatting, vet, unit tests against a throwaway PostgreSQL,
-# then the end-to-end test against the built collector. PostgreSQL is stopped
-# however the run ends.
-test: fmt-check vet
+# then the end-to-end test against the built collector and every suite that
+# adds itself to TEST_TARGETS. scripts/suites.sh runs them in turn and prints
+# each one's wall time at the end (README: "What make test costs").
+# PostgreSQL is stopped however the run ends.
+test:
 	trap 'bash scripts/pg.sh stop' EXIT; \
 	bash scripts/pg.sh start; \
 	export AGENTSTEPS_PG_DSN="$$(bash scripts/pg.sh dsn)" AGENTSTEPS_REQUIRE_PG=1; \
-	$(GO) test ./...; \
-	$(MAKE) --no-print-directory e2e $(TEST_TARGETS)
+	MAKE="$(MAKE)" bash scripts/suites.sh fmt-check vet unit e2e $(TEST_TARGETS)
+
+# Every package's tests, with each fuzz target's seed corpus and kept
+# crashers (go test runs those without fuzzing). Under `make test` it has
+# PostgreSQL; alone, the PostgreSQL tests skip unless AGENTSTEPS_PG_DSN is set.
+unit:
+	$(GO) test ./...
 
 # The end-to-end test alone; expects AGENTSTEPS_PG_DSN (see scripts/pg.sh),
 # and fails rather than skips without it.

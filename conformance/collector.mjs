@@ -68,13 +68,13 @@ export async function startCollector({ binary, steps, dir }) {
   child.on('exit', (code, signal) => (exited = { code, signal }));
   const output = () => fs.readFileSync(logPath, 'utf8');
 
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (exited) throw new Error(`otelcol-steps exited (${JSON.stringify(exited)}) before it was healthy:\n${output()}`);
     try {
       if ((await fetch(`http://127.0.0.1:${health}/`)).ok) break;
     } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`otelcol-steps not healthy after 60s:\n${output()}`);
+    if (Date.now() > deadline) throw new Error(`otelcol-steps not healthy after 180s:\n${output()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 

@@ -82,7 +82,7 @@ func TestCollectorStoresWhatConvertGives(t *testing.T) {
 	require.NoError(t, os.WriteFile(configPath, []byte(config), 0o600))
 
 	otelcol := startProcess(t, "otelcol-steps", collector, "--config", configPath)
-	waitHealthy(t, otelcol, "http://"+healthAddr+"/", 60*time.Second)
+	waitHealthy(t, otelcol, "http://"+healthAddr+"/", healthyWithin)
 	pg := openPostgres(t, dsn, table) // the exporter created the table at start
 
 	args := append([]string{"replay", "--endpoint", grpcAddr}, fixtures...)
@@ -92,7 +92,7 @@ func TestCollectorStoresWhatConvertGives(t *testing.T) {
 	sqlite := openSQLite(t, sqlitePath)
 	ids := idsOf(want)
 	got := map[string]map[string]map[string]any{}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(storedWithin)
 	for {
 		got["sqlite"] = readRecords(t, sqlite, ids)
 		got["postgres"] = readRecords(t, pg, ids)

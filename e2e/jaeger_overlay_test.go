@@ -85,7 +85,7 @@ func TestJaegerOverlaySendsEverySpanWithItsStepTags(t *testing.T) {
 		"--set", "exporters::step::sqlite::path="+filepath.Join(dir, "steps.db"),
 		"--set", "processors::step::wait=500ms",
 		"--set", "service::telemetry::metrics::level=none")
-	waitHealthy(t, otelcol, "http://"+healthAddr+"/", 60*time.Second)
+	waitHealthy(t, otelcol, "http://"+healthAddr+"/", healthyWithin)
 
 	runCommand(t, root, time.Minute, buildSteps(t, root, dir), "replay", "--endpoint", grpcAddr, fixture)
 

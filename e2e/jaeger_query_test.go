@@ -62,7 +62,7 @@ func startJaeger(t *testing.T, root, bin string) jaeger {
 	t.Setenv("JAEGER_QUERY_GRPC_ENDPOINT", loopback(freePort(t)))
 	t.Setenv("JAEGER_HEALTH_ENDPOINT", health)
 	p := startProcess(t, "jaeger", bin, "--config", filepath.Join(root, "scripts", "jaeger.yaml"))
-	waitHealthy(t, p, "http://"+health+"/", 60*time.Second)
+	waitHealthy(t, p, "http://"+health+"/", healthyWithin)
 	return j
 }
 

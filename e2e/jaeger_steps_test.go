@@ -115,7 +115,7 @@ func startCollectorForJaeger(t *testing.T, root, collector, dir, table, traceURL
 		"--set", "exporters::step::sqlite::path="+filepath.Join(dir, "unused.db"),
 		"--set", "processors::step::wait=1s",
 		"--set", "service::telemetry::metrics::level=none")
-	waitHealthy(t, p, "http://"+healthAddr+"/", 60*time.Second)
+	waitHealthy(t, p, "http://"+healthAddr+"/", healthyWithin)
 	return runningCollector{process: p, grpc: grpcAddr}
 }
 
@@ -125,7 +125,7 @@ func awaitRecords(t *testing.T, otelcol *process, pg store.Reader, want map[stri
 	t.Helper()
 	ids := idsOf(want)
 	var got map[string]record
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(storedWithin)
 	for {
 		got = readRecords(t, pg, ids)
 		if recordsEqual(want, got) || time.Now().After(deadline) {
@@ -146,7 +146,7 @@ func awaitRecords(t *testing.T, otelcol *process, pg store.Reader, want map[stri
 func awaitWholeTraces(t *testing.T, otelcol *process, j jaeger, want map[string]int) {
 	t.Helper()
 	got := map[string]int{}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(storedWithin)
 	for {
 		for traceID, n := range want {
 			if got[traceID] == n {

@@ -94,6 +94,10 @@ func startProcessIn(t *testing.T, dir, name string, bin string, args ...string) 
 	return p
 }
 
+// stopGrace bounds a clean shutdown. It is generous: a collector flushing
+// its queue on a loaded two-core machine is slow, and a hang still fails.
+const stopGrace = time.Minute
+
 // stop sends SIGTERM to the process group, and SIGKILL if it has not
 // exited after a grace period. It is safe to call twice.
 func (p *process) stop(t *testing.T) {
@@ -104,8 +108,8 @@ func (p *process) stop(t *testing.T) {
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
 	select {
 	case <-p.done:
-	case <-time.After(15 * time.Second):
-		t.Errorf("%s (pid %d) did not stop within 15s of SIGTERM; killing it", p.name, pgid)
+	case <-time.After(stopGrace):
+		t.Errorf("%s (pid %d) did not stop within %s of SIGTERM; killing it", p.name, pgid, stopGrace)
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-p.done
 	}
@@ -141,6 +145,14 @@ func (w *syncWriter) String() string {
 }
 
 // waitHealthy polls the health_check extension until it answers 200.
+// storedWithin bounds the wait for replayed records to be stored: the
+// processor's wait, the batch timeout and the writes, on a loaded machine.
+const storedWithin = 3 * time.Minute
+
+// healthyWithin bounds a start-up; a collector that is healthy sooner is
+// used at once.
+const healthyWithin = 3 * time.Minute
+
 func waitHealthy(t *testing.T, p *process, url string, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)

@@ -33,7 +33,7 @@ const (
 	burstGoMemLimit     = "192MiB"
 	burstRSSBoundMiB    = 320
 	burstSampleOfRows   = 200
-	burstReplayDeadline = 5 * time.Minute
+	burstReplayDeadline = 15 * time.Minute
 )
 
 // burstConfig holds every trace for an hour, so that no trace is released
@@ -129,7 +129,7 @@ func TestBurstStaysWithinMemoryBoundAndReleasesEveryTraceEarly(t *testing.T) {
 		"no trace reached its one-hour wait")
 
 	// Shutdown releases the traces still held: nothing is dropped.
-	waitRows(t, otelcol, dsn, table, burstTraces-burstMaxTraces, 3*time.Minute)
+	waitRows(t, otelcol, dsn, table, burstTraces-burstMaxTraces, 10*time.Minute)
 	peakKiB := memoryKiB(t, pid, "VmHWM")
 	otelcol.stop(t)
 	require.Equal(t, 0, otelcol.cmd.ProcessState.ExitCode(), "the collector's shutdown failed:\n%s", otelcol.output())
@@ -220,7 +220,9 @@ func TestTraceThatNeverEndsIsReleasedAfterWait(t *testing.T) {
 	want := convertFixtures(t, steps, root, []string{path})
 	require.Len(t, want, 1)
 
-	const wait = 3 * time.Second
+	// Long enough that the check right after the replay still sees the trace
+	// held on a loaded machine; the release is waited for as an event.
+	const wait = 10 * time.Second
 	table := fmt.Sprintf("reliability_open_trace_%d_%08x", time.Now().Unix(), rand.Uint32())
 	dropTableAtEnd(t, dsn, table)
 	addrs := newCollectorAddrs(t)
@@ -230,14 +232,15 @@ func TestTraceThatNeverEndsIsReleasedAfterWait(t *testing.T) {
 
 	sent := time.Now()
 	runCommand(t, root, time.Minute, steps, "replay", "--endpoint", otelcol.grpcAddr, path)
-	time.Sleep(wait / 2)
-	require.Equal(t, float64(1), otelcol.metric(t, "otelcol_processor_step_traces_held"), "the trace is held for its wait")
-	otelcol.waitMetric(t, "otelcol_processor_step_traces_released", 1, wait+10*time.Second)
+	if time.Since(sent) < wait {
+		require.Equal(t, float64(1), otelcol.metric(t, "otelcol_processor_step_traces_held"), "the trace is held for its wait")
+	}
+	otelcol.waitMetric(t, "otelcol_processor_step_traces_released", 1, wait+3*time.Minute)
 	released := time.Since(sent)
 	require.GreaterOrEqual(t, released, wait, "released before its wait")
 	m := otelcol.metrics(t)
 	require.Zero(t, m["otelcol_processor_step_traces_released_early"])
 	require.Zero(t, m["otelcol_processor_step_traces_held"])
-	requireStoredExactly(t, otelcol, dsn, table, want, time.Minute)
+	requireStoredExactly(t, otelcol, dsn, table, want, 5*time.Minute)
 	t.Logf("a trace without its root was released %s after its only span (wait %s), its step stored", released.Round(10*time.Millisecond), wait)
 }

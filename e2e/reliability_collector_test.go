@@ -48,7 +48,7 @@ func startCollector(t *testing.T, name, dir, config, dsn string, addrs collector
 	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
 	t.Setenv(reliabilityDSNEnv, dsn)
 	p := startProcess(t, name, builtCollector(t), "--config", path)
-	waitHealthy(t, p, "http://"+addrs.health+"/", 60*time.Second)
+	waitHealthy(t, p, "http://"+addrs.health+"/", healthyWithin)
 	return &collectorUnderTest{process: p, grpcAddr: addrs.grpc, healthAddr: addrs.health,
 		metricsAddr: loopback(addrs.metricsPort)}
 }
@@ -60,8 +60,8 @@ func (c *collectorUnderTest) kill(t *testing.T) {
 	require.NoError(t, syscall.Kill(c.cmd.Process.Pid, syscall.SIGKILL))
 	select {
 	case <-c.done:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s did not exit within 10s of SIGKILL", c.name)
+	case <-time.After(stopGrace):
+		t.Fatalf("%s did not exit within %s of SIGKILL", c.name, stopGrace)
 	}
 }
 

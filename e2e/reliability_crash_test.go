@@ -109,17 +109,17 @@ func TestCollectorKilledMidRunLosesNoAcknowledgedStep(t *testing.T) {
 
 	replay := startProcess(t, "steps replay", steps, "replay", "--endpoint", first.grpcAddr,
 		"--rate", fmt.Sprint(float64(run.requests)/largeRunSeconds), run.path)
-	first.waitMetric(t, "otelcol_receiver_accepted_spans", float64(run.spans)/4, time.Minute)
+	first.waitMetric(t, "otelcol_receiver_accepted_spans", float64(run.spans)/4, 5*time.Minute)
 	// A lock stalls the writes, as a slow database would, so that the kill
 	// surely finds acknowledged requests that only the queue holds.
 	unlock := lockTable(t, dsn, table)
-	first.waitMetric(t, "otelcol_receiver_accepted_spans", float64(run.spans)/2, time.Minute)
+	first.waitMetric(t, "otelcol_receiver_accepted_spans", float64(run.spans)/2, 5*time.Minute)
 	queued := first.metric(t, "otelcol_exporter_queue_size")
 	first.kill(t)
 	unlock()
 	_, storedAtKill := tableRows(t, dsn, table)
 
-	code := waitExit(t, replay, time.Minute)
+	code := waitExit(t, replay, 5*time.Minute)
 	require.NotZero(t, code, "replay saw no failure, so the collector died after the run:\n%s", replay.output())
 	gaveUp := strings.Contains(replay.output(), "giving up after")
 	resend := unacknowledged(t, replay.output(), run.path, run.requests, gaveUp)
@@ -131,8 +131,8 @@ func TestCollectorKilledMidRunLosesNoAcknowledgedStep(t *testing.T) {
 	require.Less(t, storedAtKill, ackedSteps, "every acknowledged step was stored before the kill, so the persistent queue was not put to the test")
 
 	restarted := startCollector(t, "otelcol-steps (restarted)", dir, config, dsn, addrs)
-	runCommand(t, root, 2*time.Minute, steps, "replay", "--endpoint", restarted.grpcAddr, writeLines(t, run.path, dir, resend))
-	requireStoredExactly(t, restarted, dsn, table, want, 3*time.Minute)
+	runCommand(t, root, 5*time.Minute, steps, "replay", "--endpoint", restarted.grpcAddr, writeLines(t, run.path, dir, resend))
+	requireStoredExactly(t, restarted, dsn, table, want, 10*time.Minute)
 	rows, distinct := tableRows(t, dsn, table)
 	merged := restarted.metric(t, "otelcol_exporter_step_records_merged")
 	t.Logf("crash: %d requests (%d spans, %d steps) sent, %d of them again after the restart; %d rows stored, %d distinct ids, %d duplicates; %.0f records merged into rows after the restart; %s in all",

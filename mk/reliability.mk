@@ -14,7 +14,7 @@ TEST_TARGETS += reliability
 .PHONY: reliability reliability-vet
 
 reliability: build
-	AGENTSTEPS_REQUIRE_E2E=1 $(GO) test -count=1 -v -timeout 15m -tags '$(RELIABILITY_TAGS)' \
+	AGENTSTEPS_REQUIRE_E2E=1 $(GO) test -count=1 -v -timeout 45m -tags '$(RELIABILITY_TAGS)' \
 		-run '^(TestPostgresOutage|TestCollectorKilled|TestBurst|TestTraceThatNeverEnds)' ./e2e/
 
 reliability-vet:
