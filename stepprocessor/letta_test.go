@@ -1,11 +1,19 @@
 package stepprocessor
 
 import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/agentsteps/collector/step"
+	"github.com/agentsteps/collector/stepprocessor/internal/metadata"
 )
 
 const (
@@ -387,4 +395,41 @@ func BenchmarkLettaRecogniseForeignSpan(b *testing.B) {
 func TestLettaAgentStepWithoutStepIDGivesNoPatch(t *testing.T) {
 	out, ok := recogniseOne(t, lettaSpan("agent_step", nil))
 	require.False(t, ok && out.source == "letta" && out.patch.ID != "")
+}
+
+// TestLettaAutoModeGivesTheResolvedModelInEveryOrder replays the auto-mode
+// fixture (pending log, resolved-model update, success) with its three
+// requests in every order, each released before the next arrives, and
+// expects the model the router chose, as Letta's row ends up holding.
+func TestLettaAutoModeGivesTheResolvedModelInEveryOrder(t *testing.T) {
+	path := filepath.Join("..", "testdata", "letta", "auto_mode_resolved_model.otlp.json")
+	want := readExpected(t, strings.TrimSuffix(path, ".otlp.json")+".steps.jsonl")
+	require.Len(t, readFixture(t, path), 3)
+	for _, order := range [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}} {
+		cfg := createDefaultConfig()
+		cfg.Wait = time.Hour
+		sink := &consumertest.TracesSink{}
+		p, err := newStepProcessor(processortest.NewNopSettings(metadata.Type), cfg, sink)
+		require.NoError(t, err)
+		ctx := context.Background()
+		batches := readFixture(t, path)
+		for _, i := range order {
+			require.NoError(t, p.ConsumeTraces(ctx, batches[i]))
+			p.release(ctx, p.buf.takeAll(), false)
+		}
+		require.NoError(t, p.Shutdown(ctx))
+		// Each request reaches the exporter on its own: read every output
+		// batch separately and merge the patches as a store does.
+		records := map[string]*step.Step{}
+		for _, td := range sink.AllTraces() {
+			require.Empty(t, step.Collect(td, records))
+		}
+		var got []map[string]any
+		for _, r := range step.Sorted(records) {
+			b, err := json.Marshal(&r)
+			require.NoError(t, err)
+			got = append(got, asMap(t, b))
+		}
+		require.Equal(t, want, got, "order %v", order)
+	}
 }
