@@ -26,7 +26,6 @@ import (
 // only receives a value its referenced table holds (insertValue), so no row
 // is refused for a run or organisation Letta does not know.
 
-
 // upsertPlan is the SQL for one target table, built once at New.
 type upsertPlan struct {
 	cols      []column // ours that the table has, in our order
