@@ -171,13 +171,13 @@ ELSE json_build_object('reasoning_tokens', %[1]s)::%[2]s END`, reasoning, typ)
 	case kindStages:
 		// A stage is stored only beside a value, and a value never goes
 		// back to NULL, so the winner's stage is the later of the two.
-		return fmt.Sprintf(`CASE WHEN %[2]s IS NULL THEN %[1]s WHEN %[1]s IS NULL THEN %[2]s
+		return fmt.Sprintf(`CASE WHEN %[2]s IS NULL OR %[1]s::text = %[2]s::text THEN %[1]s WHEN %[1]s IS NULL THEN %[2]s
 ELSE (SELECT json_object_agg(k, GREATEST(COALESCE((%[1]s::jsonb->>k)::int, 0), COALESCE((%[2]s::jsonb->>k)::int, 0)) ORDER BY k)
   FROM jsonb_object_keys(%[1]s::jsonb || %[2]s::jsonb) AS k)::%[3]s END`, t, e, typ)
 	}
 	if c.staged() && m.has("stages") {
 		ts, es := m.stage(c.name, "t"), m.stage(c.name, "EXCLUDED")
-		return fmt.Sprintf(`CASE WHEN %[2]s IS NULL THEN %[1]s WHEN %[1]s IS NULL THEN %[2]s
+		return fmt.Sprintf(`CASE WHEN %[2]s IS NULL OR %[1]s = %[2]s THEN %[1]s WHEN %[1]s IS NULL THEN %[2]s
 WHEN %[4]s > %[3]s THEN %[2]s WHEN %[4]s < %[3]s THEN %[1]s
 ELSE GREATEST(%[1]s::text COLLATE "C", %[2]s::text COLLATE "C")::%[5]s END`, t, e, ts, es, typ)
 	}
