@@ -17,11 +17,14 @@ type Stage uint8
 
 // Letta's stages (letta/services/step_manager.py): the pending INSERT
 // (log_step_async), then update_step_resolved_model_async, then the
-// success, error, cancel or stop-reason updates.
+// success, error or cancel update, then update_step_stop_reason, which the
+// agent loop's finally block calls after a step has finished
+// (letta_agent_v3.py).
 const (
 	StageLogged   Stage = 1
 	StageResolved Stage = 2
 	StageFinal    Stage = 3
+	StageStopped  Stage = 4
 )
 
 // Stages holds the stage of each staged field that has a value, by field

@@ -289,17 +289,17 @@ func (r *lettaRecogniser) readPart(f *spanFacts, m lettaMethod, out *finding) {
 }
 
 // lettaStages is the stage of the row at which each StepManager method
-// writes (step.Stage): the INSERT, the auto-mode model resolution, then
-// the updates that end the step. Letta's own writes overwrite, so a value
-// of a later method wins the merge. Other spans only repeat what these
-// write, and are unstaged.
+// writes (step.Stage): the INSERT, the auto-mode model resolution, the
+// update that ends the step, and the stop reason the loop sets after it.
+// Letta's own writes overwrite, so a value of a later method wins the
+// merge. Other spans only repeat what these write, and are unstaged.
 var lettaStages = map[lettaMethod]step.Stage{
 	lettaLogStep:        step.StageLogged,
 	lettaResolvedModel:  step.StageResolved,
 	lettaStepSuccess:    step.StageFinal,
 	lettaStepError:      step.StageFinal,
 	lettaStepCancelled:  step.StageFinal,
-	lettaStepStopReason: step.StageFinal,
+	lettaStepStopReason: step.StageStopped,
 }
 
 // readActor reads the pydantic User repr, the only span-side source of the

@@ -433,3 +433,45 @@ func TestLettaAutoModeGivesTheResolvedModelInEveryOrder(t *testing.T) {
 		require.Equal(t, want, got, "order %v", order)
 	}
 }
+
+// TestLettaPartsCarryTheStageOfTheirMethod: each StepManager method writes
+// the row at its own stage, so the merge lets the later write win: the
+// stop reason the loop sets after the success update beats the success's.
+func TestLettaPartsCarryTheStageOfTheirMethod(t *testing.T) {
+	base := map[string]string{"parameter.step_id": testStepID, "parameter.actor": testActor}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	logged := recogniseLetta(t, lettaSpan("StepManager.log_step_async", with("parameter.provider_name", "openai",
+		"parameter.status", "StepStatus.PENDING"))).patch
+	resolved := recogniseLetta(t, lettaSpan("StepManager.update_step_resolved_model_async",
+		with("parameter.provider_name", "anthropic"))).patch
+	success := recogniseLetta(t, lettaSpan("StepManager.update_step_success_async", with("parameter.stop_reason",
+		"LettaStopReason(message_type='stop_reason', stop_reason=<StopReasonType.tool_rule: 'tool_rule'>)"))).patch
+	stopped := recogniseLetta(t, lettaSpan("StepManager.update_step_stop_reason",
+		with("parameter.stop_reason", "StopReasonType.end_turn"))).patch
+	metrics := recogniseLetta(t, lettaSpan("StepManager.record_step_metrics_async", with())).patch
+
+	require.Equal(t, step.StageLogged, logged.Stage("provider_name"))
+	require.Equal(t, step.StageResolved, resolved.Stage("provider_name"))
+	require.Equal(t, step.StageFinal, success.Stage("stop_reason"))
+	require.Equal(t, step.StageStopped, stopped.Stage("stop_reason"))
+	require.Nil(t, metrics.Stages, "a span that only repeats values is unstaged")
+
+	ps := []step.Step{logged, resolved, success, stopped}
+	for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {2, 3, 0, 1}} {
+		var s step.Step
+		for _, i := range order {
+			s.Merge(&ps[i])
+		}
+		require.Equal(t, "anthropic", s.ProviderName, "order %v", order)
+		require.Equal(t, "end_turn", s.StopReason, "order %v: the loop's later stop reason", order)
+	}
+}
