@@ -178,3 +178,13 @@ func TestMergeDoesNotChangeTheStagesOfACopy(t *testing.T) {
 	require.Equal(t, StageLogged, orig.Stage("provider_name"))
 	require.Equal(t, StageResolved, cp.Stage("provider_name"))
 }
+
+// TestStagedFieldsAreStringFields: the list that Merge and the backends'
+// SQL share names string fields of the registry only.
+func TestStagedFieldsAreStringFields(t *testing.T) {
+	for name := range stagedFields {
+		f, ok := FieldByName(name)
+		require.True(t, ok, name)
+		require.Equal(t, KindString, f.Kind, name)
+	}
+}

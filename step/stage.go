@@ -30,7 +30,8 @@ const (
 // Stages holds the stage of each staged field that has a value, by field
 // name. A field without an entry is at stage 0. Only string fields other
 // than id are staged (Field.Staged): counts only grow in every source
-// known, and status, progression, times and tags have their own order.
+// known, and status, progression, times and tags have their own order;
+// error_data's parts are written by one update only.
 type Stages map[string]Stage
 
 // StagesKey carries Stages on a span, as a map of field name to int. In a
@@ -43,7 +44,18 @@ const StagesKey = Prefix + "stages"
 const StageKey = Prefix + "stage"
 
 // Staged reports whether the merge orders f's values by stage first.
-func (f *Field) Staged() bool { return f.Kind == KindString && f.Name != "id" }
+func (f *Field) Staged() bool { return stagedFields[f.Name] }
+
+// stagedFields are the string fields that Merge, and each backend's SQL,
+// order by stage first. A field added to Fields is unstaged until it is
+// listed here and merged with merging.str.
+var stagedFields = map[string]bool{
+	"origin": true, "organization_id": true, "provider_id": true, "run_id": true, "agent_id": true,
+	"provider_name": true, "provider_category": true, "model": true, "model_endpoint": true,
+	"stop_reason": true, "tid": true, "trace_id": true, "request_id": true, "feedback": true,
+	"project_id": true, "error_type": true, "model_handle": true, "span_id": true, "service_name": true,
+	"conversation_id": true, "user_id": true, "finish_reason": true, "finish_reason_raw": true, "source": true,
+}
 
 // Stage returns the stage of field name's value in s.
 func (s *Step) Stage(name string) Stage { return s.Stages[name] }
