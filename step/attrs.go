@@ -16,6 +16,9 @@ func (f *Field) Set(s *Step, v pcommon.Value) error {
 		if err != nil || t == "" {
 			return err
 		}
+		if err := checkVocabulary(f.Name, t); err != nil {
+			return err
+		}
 		*f.str(s) = t
 	case KindCount:
 		n, err := CountFromValue(v)
@@ -88,6 +91,7 @@ func Write(attrs pcommon.Map, s *Step) {
 			f.put(attrs, f.Key, s)
 		}
 	}
+	putStages(attrs, StagesKey, s)
 }
 
 // AppendPatch adds s to the span's step.patches list, for a step anchored on
@@ -106,6 +110,7 @@ func AppendPatch(attrs pcommon.Map, s *Step) {
 			f.put(m, f.Name, s)
 		}
 	}
+	putStages(m, "stages", s)
 }
 
 // ErrNoID is returned for a patch without step.id / id.
@@ -114,29 +119,51 @@ var ErrNoID = errors.New("step patch has no id")
 // Read returns the patches a span carries: its own step.* fields, if it is
 // an anchor, then each entry of step.patches. A patch with a bad value is
 // returned with an error that names the key, and does not stop the others.
+// A value outside its field's vocabulary (ErrOutOfVocabulary) is left out
+// with an error naming the key, and the rest of its patch is kept.
 func Read(attrs pcommon.Map) (patches []Step, errs []error) {
 	var anchor Step
 	var anchorErr error
+	var dropped []error
+	var stage Stage
+	var stages Stages
 	found := false
 	attrs.Range(func(k string, v pcommon.Value) bool {
 		if len(k) < len(Prefix) || k[:len(Prefix)] != Prefix {
 			return true
 		}
-		if k == PatchesKey {
+		var err error
+		switch k {
+		case PatchesKey:
 			p, e := readPatches(v)
 			patches, errs = append(patches, p...), append(errs, e...)
 			return true
-		}
-		if f, ok := byKey[k]; ok {
-			found = true
-			if err := f.Set(&anchor, v); err != nil && anchorErr == nil {
-				anchorErr = fmt.Errorf("%s: %w", k, err)
+		case StageKey:
+			stage, err = stageFromValue(v)
+		case StagesKey:
+			stages, err = stagesFromValue(v)
+		default:
+			f, ok := byKey[k]
+			if !ok {
+				return true
 			}
+			found = true
+			err = f.Set(&anchor, v)
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrOutOfVocabulary):
+			dropped = append(dropped, fmt.Errorf("%s: %w", k, err))
+		case anchorErr == nil:
+			anchorErr = fmt.Errorf("%s: %w", k, err)
 		}
 		return true
 	})
 	if !found {
 		return patches, errs
+	}
+	for _, err := range dropped {
+		errs = append(errs, withID(anchor.ID, err))
 	}
 	switch {
 	case anchorErr != nil:
@@ -144,6 +171,7 @@ func Read(attrs pcommon.Map) (patches []Step, errs []error) {
 	case anchor.ID == "":
 		errs = append(errs, ErrNoID)
 	default:
+		anchor.applyStage(stage, stages)
 		patches = append([]Step{anchor}, patches...)
 	}
 	return patches, errs
@@ -162,23 +190,43 @@ func readPatches(v pcommon.Value) (out []Step, errs []error) {
 		}
 		var p Step
 		var perr error
+		var dropped []error
+		var stage Stage
+		var stages Stages
 		e.Map().Range(func(k string, v pcommon.Value) bool {
-			f, ok := byName[k]
-			if !ok {
+			var err error
+			switch k {
+			case "stage":
+				stage, err = stageFromValue(v)
+			case "stages":
+				stages, err = stagesFromValue(v)
+			default:
+				f, ok := byName[k]
+				if !ok {
+					return true
+				}
+				err = f.Set(&p, v)
+			}
+			if errors.Is(err, ErrOutOfVocabulary) {
+				dropped = append(dropped, fmt.Errorf("%s[%d].%s: %w", PatchesKey, i, k, err))
 				return true
 			}
-			if err := f.Set(&p, v); err != nil {
+			if err != nil {
 				perr = fmt.Errorf("%s[%d].%s: %w", PatchesKey, i, k, err)
 				return false
 			}
 			return true
 		})
+		for _, err := range dropped {
+			errs = append(errs, withID(p.ID, err))
+		}
 		switch {
 		case perr != nil:
 			errs = append(errs, withID(p.ID, perr))
 		case p.ID == "":
 			errs = append(errs, fmt.Errorf("%s[%d]: %w", PatchesKey, i, ErrNoID))
 		default:
+			p.applyStage(stage, stages)
 			out = append(out, p)
 		}
 	}

@@ -1,7 +1,7 @@
 package step
 
 import (
-	"encoding/json"
+	"errors"
 	"math"
 	"testing"
 
@@ -123,12 +123,55 @@ func TestDerivedIDIsStableAndLettaShaped(t *testing.T) {
 	require.False(t, ValidID("run-6f1c2a9e-3b4d-4e5f-8a6b-7c8d9e0f1a2b"))
 }
 
-func TestJSONUsesLettaNamesAndOmitsUnset(t *testing.T) {
-	s := Step{ID: lettaID, PromptTokens: Int(0), Status: StatusSuccess, StartTime: 1767225600000000001}
-	b, err := json.Marshal(&s)
-	require.NoError(t, err)
-	require.JSONEq(t, `{"id":"`+lettaID+`","prompt_tokens":0,"status":"success","start_time":"2026-01-01T00:00:00.000000001Z"}`, string(b))
-	var back Step
-	require.NoError(t, json.Unmarshal(b, &back))
-	require.Equal(t, s, back)
+func TestStagesTravelOnAnchorsAndPatches(t *testing.T) {
+	ps := autoModePatches()
+	var rec Step
+	rec.Merge(&ps[0])
+	rec.Merge(&ps[2])
+	m := pcommon.NewMap()
+	Write(m, &rec)
+	AppendPatch(m, &ps[1])
+	got, errs := Read(m)
+	require.Empty(t, errs)
+	require.Equal(t, []Step{rec, ps[1]}, got)
+}
+
+func TestStageKeyCoversTheFieldsWithoutTheirOwnStage(t *testing.T) {
+	m := pcommon.NewMap()
+	m.PutStr("step.id", lettaID)
+	m.PutStr("step.model", "gpt-5")
+	m.PutStr("step.provider_name", "openai")
+	m.PutInt("step.stage", 2)
+	m.PutEmptyMap("step.stages").PutInt("model", 3)
+	got, errs := Read(m)
+	require.Empty(t, errs)
+	require.Equal(t, Stages{"model": 3, "provider_name": 2}, got[0].Stages)
+
+	m.PutEmptyMap("step.stages").PutInt("prompt_tokens", 3)
+	_, errs = Read(m)
+	require.ErrorContains(t, errs[0], "step.stages: prompt_tokens is not a staged field")
+}
+
+// TestOutOfVocabularyValuesAreLeftOutAlone: Letta's Step rejects a
+// stop_reason or feedback outside its vocabulary, so such a value is
+// never stored, and the rest of the patch still is.
+func TestOutOfVocabularyValuesAreLeftOutAlone(t *testing.T) {
+	m := pcommon.NewMap()
+	m.PutStr("step.id", lettaID)
+	m.PutStr("step.model", "gpt-5")
+	m.PutStr("step.stop_reason", "stop")
+	m.PutStr("step.feedback", "thumbs_up")
+	sl := m.PutEmptySlice(PatchesKey)
+	p := sl.AppendEmpty().SetEmptyMap()
+	p.PutStr("id", lettaID)
+	p.PutStr("feedback", "positive")
+	p.PutStr("stop_reason", "STOP")
+	got, errs := Read(m)
+	require.Equal(t, []Step{{ID: lettaID, Model: "gpt-5"}, {ID: lettaID, Feedback: "positive"}}, got)
+	require.Len(t, errs, 3)
+	for _, err := range errs {
+		require.ErrorIs(t, err, ErrOutOfVocabulary)
+	}
+	require.ErrorContains(t, errors.Join(errs...), `step.stop_reason: "stop" is outside the field's vocabulary`)
+	require.ErrorContains(t, errors.Join(errs...), `step.feedback: "thumbs_up"`)
 }

@@ -1,6 +1,7 @@
 package step
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -14,58 +15,104 @@ import (
 //     fills them in later);
 //   - start_time takes the earlier time and end_time the later;
 //   - tags are the sorted union;
+//   - a string field (but id) takes the value of the later stage (Stages):
+//     a source's update beats the value it replaced;
 //   - any other conflict takes the lexicographically larger string. That is
 //     arbitrary but fixed, and never depends on arrival order.
 //
-// Derived fields are not merged: call Finalize on the result.
+// For strings this is the maximum of (stage, value) pairs, so the rule stays
+// a join. Derived fields are not merged: call Finalize on the result.
 func (s *Step) Merge(p *Step) {
+	m := merging{s: s, p: p, staged: s.Stages != nil || p.Stages != nil}
 	s.ID = maxStr(s.ID, p.ID)
-	s.Origin = maxStr(s.Origin, p.Origin)
-	s.OrganizationID = maxStr(s.OrganizationID, p.OrganizationID)
-	s.ProviderID = maxStr(s.ProviderID, p.ProviderID)
-	s.RunID = maxStr(s.RunID, p.RunID)
-	s.AgentID = maxStr(s.AgentID, p.AgentID)
-	s.ProviderName = maxStr(s.ProviderName, p.ProviderName)
-	s.ProviderCategory = maxStr(s.ProviderCategory, p.ProviderCategory)
-	s.Model = maxStr(s.Model, p.Model)
-	s.ModelEndpoint = maxStr(s.ModelEndpoint, p.ModelEndpoint)
+	m.str("origin", &s.Origin, p.Origin)
+	m.str("organization_id", &s.OrganizationID, p.OrganizationID)
+	m.str("provider_id", &s.ProviderID, p.ProviderID)
+	m.str("run_id", &s.RunID, p.RunID)
+	m.str("agent_id", &s.AgentID, p.AgentID)
+	m.str("provider_name", &s.ProviderName, p.ProviderName)
+	m.str("provider_category", &s.ProviderCategory, p.ProviderCategory)
+	m.str("model", &s.Model, p.Model)
+	m.str("model_endpoint", &s.ModelEndpoint, p.ModelEndpoint)
 	s.ContextWindowLimit = maxInt(s.ContextWindowLimit, p.ContextWindowLimit)
 	s.CompletionTokens = maxInt(s.CompletionTokens, p.CompletionTokens)
 	s.PromptTokens = maxInt(s.PromptTokens, p.PromptTokens)
 	s.TotalTokens = maxInt(s.TotalTokens, p.TotalTokens)
-	s.StopReason = maxStr(s.StopReason, p.StopReason)
+	m.str("stop_reason", &s.StopReason, p.StopReason)
 	s.Tags = unionTags(s.Tags, p.Tags)
-	s.TID = maxStr(s.TID, p.TID)
-	s.TraceID = maxStr(s.TraceID, p.TraceID)
-	s.RequestID = maxStr(s.RequestID, p.RequestID)
-	s.Feedback = maxStr(s.Feedback, p.Feedback)
-	s.ProjectID = maxStr(s.ProjectID, p.ProjectID)
-	s.ErrorType = maxStr(s.ErrorType, p.ErrorType)
+	m.str("tid", &s.TID, p.TID)
+	m.str("trace_id", &s.TraceID, p.TraceID)
+	m.str("request_id", &s.RequestID, p.RequestID)
+	m.str("feedback", &s.Feedback, p.Feedback)
+	m.str("project_id", &s.ProjectID, p.ProjectID)
+	m.str("error_type", &s.ErrorType, p.ErrorType)
 	s.ErrorData = mergeErrorData(s.ErrorData, p.ErrorData)
 	if statusRank[p.Status] > statusRank[s.Status] {
 		s.Status = p.Status
 	}
-	s.ModelHandle = maxStr(s.ModelHandle, p.ModelHandle)
+	m.str("model_handle", &s.ModelHandle, p.ModelHandle)
 	s.CachedInputTokens = maxInt(s.CachedInputTokens, p.CachedInputTokens)
 	s.CacheWriteTokens = maxInt(s.CacheWriteTokens, p.CacheWriteTokens)
 	s.ReasoningTokens = maxInt(s.ReasoningTokens, p.ReasoningTokens)
-	s.SpanID = maxStr(s.SpanID, p.SpanID)
+	m.str("span_id", &s.SpanID, p.SpanID)
 	if p.StartTime != 0 && (s.StartTime == 0 || p.StartTime < s.StartTime) {
 		s.StartTime = p.StartTime
 	}
 	if p.EndTime > s.EndTime {
 		s.EndTime = p.EndTime
 	}
-	s.ServiceName = maxStr(s.ServiceName, p.ServiceName)
-	s.ConversationID = maxStr(s.ConversationID, p.ConversationID)
-	s.UserID = maxStr(s.UserID, p.UserID)
-	s.FinishReason = maxStr(s.FinishReason, p.FinishReason)
-	s.FinishReasonRaw = maxStr(s.FinishReasonRaw, p.FinishReasonRaw)
-	s.Source = maxStr(s.Source, p.Source)
+	m.str("service_name", &s.ServiceName, p.ServiceName)
+	m.str("conversation_id", &s.ConversationID, p.ConversationID)
+	m.str("user_id", &s.UserID, p.UserID)
+	m.str("finish_reason", &s.FinishReason, p.FinishReason)
+	m.str("finish_reason_raw", &s.FinishReasonRaw, p.FinishReasonRaw)
+	m.str("source", &s.Source, p.Source)
 	s.TraceURL = maxStr(s.TraceURL, p.TraceURL)
 	if progressionRank[p.Progression] > progressionRank[s.Progression] {
 		s.Progression = p.Progression
 	}
+	if m.staged && len(s.Stages) == 0 {
+		s.Stages = nil
+	}
+}
+
+// merging carries the stages through one Merge. s.Stages is copied before
+// its first change: a Step copied by value shares the map.
+type merging struct {
+	s, p   *Step
+	staged bool // either side has stages; else every stage is 0
+	owned  bool
+}
+
+// str merges one staged string field: (stage, value) pairs compare by
+// stage, then by value, and an unset value is below every set one.
+func (m *merging) str(name string, dst *string, v string) {
+	if v == "" {
+		return
+	}
+	if !m.staged {
+		*dst = maxStr(*dst, v)
+		return
+	}
+	sv := m.p.Stages[name]
+	if cur := *dst; cur != "" {
+		sc := m.s.Stages[name]
+		if sc > sv || sc == sv && cur >= v {
+			return
+		}
+	}
+	*dst = v
+	if !m.owned {
+		m.s.Stages, m.owned = maps.Clone(m.s.Stages), true
+	}
+	if sv == 0 {
+		delete(m.s.Stages, name)
+		return
+	}
+	if m.s.Stages == nil {
+		m.s.Stages = Stages{}
+	}
+	m.s.Stages[name] = sv
 }
 
 // StatusRank exposes the forward order of statuses for backends that apply

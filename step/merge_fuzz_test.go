@@ -56,6 +56,14 @@ func (r *patchReader) patch() Step {
 		case KindString, KindErrorPart:
 			if v := r.str(); v != "" {
 				*f.str(&s) = v
+				// A stage from a small pool too, so that stages tie and
+				// cross the order of the values.
+				if st := Stage(r.byte() % 4); st != 0 && f.Staged() {
+					if s.Stages == nil {
+						s.Stages = Stages{}
+					}
+					s.Stages[f.Name] = st
+				}
 			}
 		case KindCount:
 			*f.count(&s) = r.count()
@@ -114,5 +122,20 @@ func FuzzMergeIsCommutativeAndIdempotent(f *testing.F) {
 		require.Equal(t, max(StatusRank(a.Status), StatusRank(b.Status)), StatusRank(ab.Status), "status only moves forward")
 		require.Equal(t, max(ProgressionRank(a.Progression), ProgressionRank(b.Progression)), ProgressionRank(ab.Progression),
 			"progression only moves forward")
+		for _, f := range Fields {
+			if !f.Staged() || !f.isSet(&a) || !f.isSet(&b) {
+				continue
+			}
+			sa, sb := a.Stage(f.Name), b.Stage(f.Name)
+			switch {
+			case sa > sb:
+				require.Equal(t, *f.str(&a), *f.str(&ab), "%s: the later stage wins", f.Name)
+			case sb > sa:
+				require.Equal(t, *f.str(&b), *f.str(&ab), "%s: the later stage wins", f.Name)
+			default:
+				require.Equal(t, max(*f.str(&a), *f.str(&b)), *f.str(&ab), "%s: equal stages keep the fixed rule", f.Name)
+			}
+			require.Equal(t, max(sa, sb), ab.Stage(f.Name), "%s: the record remembers the winning stage", f.Name)
+		}
 	})
 }

@@ -134,3 +134,57 @@ func TestFinalizeFillsTotalAndLettaDetails(t *testing.T) {
 	partial.Finalize()
 	require.Nil(t, partial.TotalTokens, "no total is made up from half the counts")
 }
+
+// autoModePatches are Letta's auto mode: the pending log with the stored
+// config, the resolved-model update with the model the router chose, and
+// the success update (letta/services/provider_manager.py, letta_agent_v3.py).
+func autoModePatches() []Step {
+	logged := Step{ID: lettaID, ProviderName: "openai", ProviderCategory: "base", Model: "auto",
+		ModelEndpoint: "https://api.openai.com/v1", Status: StatusPending, Source: "letta"}
+	logged.SetStage(StageLogged)
+	resolved := Step{ID: lettaID, ProviderName: "anthropic", ProviderCategory: "base",
+		Model: "claude-sonnet-4-5-20250929", ModelEndpoint: "https://api.anthropic.com/v1", Source: "letta"}
+	resolved.SetStage(StageResolved)
+	done := Step{ID: lettaID, Status: StatusSuccess, StopReason: "end_turn", Source: "letta"}
+	done.SetStage(StageFinal)
+	return []Step{logged, resolved, done}
+}
+
+// TestLaterStageWinsWhateverTheValuesSort: "openai" sorts after
+// "anthropic", yet the resolved provider wins in every order.
+func TestLaterStageWinsWhateverTheValuesSort(t *testing.T) {
+	ps := autoModePatches()
+	for _, order := range [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}} {
+		var s Step
+		for _, i := range order {
+			s.Merge(&ps[i])
+		}
+		require.Equal(t, "anthropic", s.ProviderName, "order %v", order)
+		require.Equal(t, "https://api.anthropic.com/v1", s.ModelEndpoint)
+		require.Equal(t, "claude-sonnet-4-5-20250929", s.Model)
+		require.Equal(t, StatusSuccess, s.Status)
+		require.Equal(t, StageResolved, s.Stage("provider_name"))
+		require.Equal(t, StageFinal, s.Stage("stop_reason"))
+	}
+}
+
+// TestMergeDoesNotChangeTheStagesOfACopy: a Step copied by value shares its
+// Stages map; merging into the copy must leave the original alone.
+func TestMergeDoesNotChangeTheStagesOfACopy(t *testing.T) {
+	ps := autoModePatches()
+	orig := ps[0]
+	cp := orig
+	cp.Merge(&ps[1])
+	require.Equal(t, StageLogged, orig.Stage("provider_name"))
+	require.Equal(t, StageResolved, cp.Stage("provider_name"))
+}
+
+// TestStagedFieldsAreStringFields: the list that Merge and the backends'
+// SQL share names string fields of the registry only.
+func TestStagedFieldsAreStringFields(t *testing.T) {
+	for name := range stagedFields {
+		f, ok := FieldByName(name)
+		require.True(t, ok, name)
+		require.Equal(t, KindString, f.Kind, name)
+	}
+}

@@ -52,10 +52,16 @@ type Step struct {
 	Source            string      `json:"source,omitempty"`
 	TraceURL          string      `json:"trace_url,omitempty"`
 	Progression       Progression `json:"progression,omitempty"`
+
+	// Stages says at which stage of the step each staged value was
+	// written (stage.go). It steers the merge and travels as step.stages;
+	// it is not part of the JSON record.
+	Stages Stages `json:"-"`
 }
 
 // ErrorData has Letta's shape: {"message","traceback","details"}. Details is
-// JSON text (Letta stores a dict or null there).
+// JSON text (Letta stores a dict or null there); in JSON it is written as
+// that value when it is an object or array (json.go).
 type ErrorData struct {
 	Message   string `json:"message,omitempty"`
 	Traceback string `json:"traceback,omitempty"`

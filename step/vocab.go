@@ -1,8 +1,12 @@
 package step
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -65,6 +69,28 @@ var StopReasons = map[string]bool{
 	"error": true, "llm_api_error": true, "invalid_llm_response": true, "invalid_tool_call": true,
 	"no_tool_call": true, "max_tokens_exceeded": true, "context_window_overflow_in_system_prompt": true,
 	"insufficient_credits": true, "cancelled": true,
+}
+
+// Feedbacks is Letta's feedback vocabulary (FeedbackType).
+var Feedbacks = map[string]bool{"positive": true, "negative": true}
+
+// vocabularies are the fields whose values Letta validates against a
+// closed set: a value outside it would make Letta's Step reject the row.
+var vocabularies = map[string]map[string]bool{"stop_reason": StopReasons, "feedback": Feedbacks}
+
+// ErrOutOfVocabulary marks a value that a field's vocabulary does not
+// hold. Read leaves such a value out and keeps the rest of the patch.
+var ErrOutOfVocabulary = errors.New("outside the field's vocabulary")
+
+// checkVocabulary returns an error wrapping ErrOutOfVocabulary when field
+// name has a vocabulary and v is not in it.
+func checkVocabulary(name, v string) error {
+	vocab := vocabularies[name]
+	if vocab == nil || vocab[v] {
+		return nil
+	}
+	return fmt.Errorf("%q is %w (Letta's %s is one of %s); left out", v, ErrOutOfVocabulary, name,
+		strings.Join(slices.Sorted(maps.Keys(vocab)), ", "))
 }
 
 // FinishReasons is the normalised finish-reason vocabulary.

@@ -88,7 +88,14 @@ func (e *stepExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 func (e *stepExporter) collect(td ptrace.Traces) ([]step.Step, int) {
 	byID := map[string]*step.Step{}
 	errs := step.Collect(td, byID)
+	dropped := 0
 	for _, err := range errs {
+		if errors.Is(err, step.ErrOutOfVocabulary) {
+			// The value is left out; the rest of its patch is kept.
+			e.logger.Warn("step value outside Letta's vocabulary left out", zap.Error(err))
+			continue
+		}
+		dropped++
 		e.logger.Warn("bad step patch dropped", zap.Error(err))
 	}
 	records := make([]step.Step, 0, len(byID))
@@ -101,7 +108,7 @@ func (e *stepExporter) collect(td ptrace.Traces) ([]step.Step, int) {
 	}
 	// A fixed order makes concurrent batches lock rows in the same order.
 	slices.SortFunc(records, func(a, b step.Step) int { return strings.Compare(a.ID, b.ID) })
-	return records, len(errs)
+	return records, dropped
 }
 
 // checkQueueStorage names the missing extension, which exporterhelper's own

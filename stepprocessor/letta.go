@@ -269,6 +269,10 @@ func (r *lettaRecogniser) readPart(f *spanFacts, m lettaMethod, out *finding) {
 	if t, ok := lettaParam(f, r.stopReason); ok {
 		if sr, err := lettaStopReason(t); err != nil {
 			out.problem(lettaKeys.stopReason, err)
+		} else if sr != "" && !step.StopReasons[sr] {
+			// Letta's Step validates stop_reason against StopReasonType:
+			// a reason newer than step.StopReasons would break its reads.
+			out.problem(lettaKeys.stopReason, fmt.Errorf("%q is not a StopReasonType this version knows; left out", sr))
 		} else {
 			p.StopReason = sr
 		}
@@ -281,6 +285,21 @@ func (r *lettaRecogniser) readPart(f *spanFacts, m lettaMethod, out *finding) {
 		}
 	}
 	r.readError(f, out)
+	p.SetStage(lettaStages[m])
+}
+
+// lettaStages is the stage of the row at which each StepManager method
+// writes (step.Stage): the INSERT, the auto-mode model resolution, the
+// update that ends the step, and the stop reason the loop sets after it.
+// Letta's own writes overwrite, so a value of a later method wins the
+// merge. Other spans only repeat what these write, and are unstaged.
+var lettaStages = map[lettaMethod]step.Stage{
+	lettaLogStep:        step.StageLogged,
+	lettaResolvedModel:  step.StageResolved,
+	lettaStepSuccess:    step.StageFinal,
+	lettaStepError:      step.StageFinal,
+	lettaStepCancelled:  step.StageFinal,
+	lettaStepStopReason: step.StageStopped,
 }
 
 // readActor reads the pydantic User repr, the only span-side source of the
@@ -443,8 +462,8 @@ func lettaStatus(t string) (step.Status, error) {
 // lettaStopReason reads stop_reason as each StepManager method receives
 // it: a LettaStopReason(...) repr on the success and error updates, the
 // enum's str() "StopReasonType.end_turn" on update_step_stop_reason. The
-// result is the lowercase StopReasonType value Letta stores; ok-looking
-// values outside today's vocabulary are kept, since Letta adds reasons.
+// result is the lowercase StopReasonType value Letta stores; the caller
+// checks it against step.StopReasons.
 func lettaStopReason(t string) (string, error) {
 	if strings.HasSuffix(t, ")") {
 		v, err := parsePyRepr(t)

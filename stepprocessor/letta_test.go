@@ -1,11 +1,19 @@
 package stepprocessor
 
 import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/agentsteps/collector/step"
+	"github.com/agentsteps/collector/stepprocessor/internal/metadata"
 )
 
 const (
@@ -387,4 +395,83 @@ func BenchmarkLettaRecogniseForeignSpan(b *testing.B) {
 func TestLettaAgentStepWithoutStepIDGivesNoPatch(t *testing.T) {
 	out, ok := recogniseOne(t, lettaSpan("agent_step", nil))
 	require.False(t, ok && out.source == "letta" && out.patch.ID != "")
+}
+
+// TestLettaAutoModeGivesTheResolvedModelInEveryOrder replays the auto-mode
+// fixture (pending log, resolved-model update, success) with its three
+// requests in every order, each released before the next arrives, and
+// expects the model the router chose, as Letta's row ends up holding.
+func TestLettaAutoModeGivesTheResolvedModelInEveryOrder(t *testing.T) {
+	path := filepath.Join("..", "testdata", "letta", "auto_mode_resolved_model.otlp.json")
+	want := readExpected(t, strings.TrimSuffix(path, ".otlp.json")+".steps.jsonl")
+	require.Len(t, readFixture(t, path), 3)
+	for _, order := range [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}} {
+		cfg := createDefaultConfig()
+		cfg.Wait = time.Hour
+		sink := &consumertest.TracesSink{}
+		p, err := newStepProcessor(processortest.NewNopSettings(metadata.Type), cfg, sink)
+		require.NoError(t, err)
+		ctx := context.Background()
+		batches := readFixture(t, path)
+		for _, i := range order {
+			require.NoError(t, p.ConsumeTraces(ctx, batches[i]))
+			p.release(ctx, p.buf.takeAll(), false)
+		}
+		require.NoError(t, p.Shutdown(ctx))
+		// Each request reaches the exporter on its own: read every output
+		// batch separately and merge the patches as a store does.
+		records := map[string]*step.Step{}
+		for _, td := range sink.AllTraces() {
+			require.Empty(t, step.Collect(td, records))
+		}
+		var got []map[string]any
+		for _, r := range step.Sorted(records) {
+			b, err := json.Marshal(&r)
+			require.NoError(t, err)
+			got = append(got, asMap(t, b))
+		}
+		require.Equal(t, want, got, "order %v", order)
+	}
+}
+
+// TestLettaPartsCarryTheStageOfTheirMethod: each StepManager method writes
+// the row at its own stage, so the merge lets the later write win: the
+// stop reason the loop sets after the success update beats the success's.
+func TestLettaPartsCarryTheStageOfTheirMethod(t *testing.T) {
+	base := map[string]string{"parameter.step_id": testStepID, "parameter.actor": testActor}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	logged := recogniseLetta(t, lettaSpan("StepManager.log_step_async", with("parameter.provider_name", "openai",
+		"parameter.status", "StepStatus.PENDING"))).patch
+	resolved := recogniseLetta(t, lettaSpan("StepManager.update_step_resolved_model_async",
+		with("parameter.provider_name", "anthropic"))).patch
+	success := recogniseLetta(t, lettaSpan("StepManager.update_step_success_async", with("parameter.stop_reason",
+		"LettaStopReason(message_type='stop_reason', stop_reason=<StopReasonType.tool_rule: 'tool_rule'>)"))).patch
+	stopped := recogniseLetta(t, lettaSpan("StepManager.update_step_stop_reason",
+		with("parameter.stop_reason", "StopReasonType.end_turn"))).patch
+	metrics := recogniseLetta(t, lettaSpan("StepManager.record_step_metrics_async", with())).patch
+
+	require.Equal(t, step.StageLogged, logged.Stage("provider_name"))
+	require.Equal(t, step.StageResolved, resolved.Stage("provider_name"))
+	require.Equal(t, step.StageFinal, success.Stage("stop_reason"))
+	require.Equal(t, step.StageStopped, stopped.Stage("stop_reason"))
+	require.Nil(t, metrics.Stages, "a span that only repeats values is unstaged")
+
+	ps := []step.Step{logged, resolved, success, stopped}
+	for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {2, 3, 0, 1}} {
+		var s step.Step
+		for _, i := range order {
+			s.Merge(&ps[i])
+		}
+		require.Equal(t, "anthropic", s.ProviderName, "order %v", order)
+		require.Equal(t, "end_turn", s.StopReason, "order %v: the loop's later stop reason", order)
+	}
 }

@@ -237,6 +237,28 @@ func TestUserFieldsMakeStepsOfNonStandardSpans(t *testing.T) {
 	require.Equal(t, "svc", r.ServiceName)
 }
 
+// Letta's Step rejects a stop_reason or feedback outside its vocabulary, so
+// a mapped value outside them is never written there: a finish reason is
+// kept as finish_reason_raw, and each drop is counted.
+func TestUserFieldsOutsideLettasVocabulariesAreNotWritten(t *testing.T) {
+	h := newHarness(t, func(c *Config) {
+		c.Wait = 0
+		c.Fields = map[string][]string{"model": {"model"}, "stop_reason": {"why"}, "feedback": {"rating"}}
+	})
+	h.consume(t, tracesOf(
+		spanSpec{trace: 1, span: 1, attrs: map[string]any{"model": "m", "why": "stop", "rating": "thumbs_up"}},
+		spanSpec{trace: 1, span: 2, attrs: map[string]any{"model": "m", "why": "max_steps", "rating": "positive"}},
+	))
+	r := h.records(t)
+	require.Empty(t, r[idOf(1, 1)].StopReason)
+	require.Empty(t, r[idOf(1, 1)].Feedback)
+	require.Equal(t, "stop", r[idOf(1, 1)].FinishReasonRaw)
+	require.Equal(t, "stop", r[idOf(1, 1)].FinishReason)
+	require.Equal(t, "max_steps", r[idOf(1, 2)].StopReason)
+	require.Equal(t, "positive", r[idOf(1, 2)].Feedback)
+	require.Equal(t, int64(2), h.counter(t, "attribute_errors"))
+}
+
 func TestMalformedAttributeCostsOnlyItsField(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.Wait = 0 })
 	h.consume(t, tracesOf(

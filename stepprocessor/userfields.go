@@ -1,6 +1,7 @@
 package stepprocessor
 
 import (
+	"errors"
 	"sort"
 	"strings"
 
@@ -83,6 +84,7 @@ func applyUserFields(ufs []userField, f *spanFacts, out *finding) (stepField boo
 		var tmp step.Step
 		if err := uf.field.Set(&tmp, v); err != nil {
 			out.problem(key, err)
+			keepAsFinishReason(uf.field, v, err, out)
 			continue
 		}
 		if uf.context {
@@ -112,4 +114,16 @@ func setContextFromStep(c *stepContext, s *step.Step, name string) {
 	case "tags":
 		c.Tags = s.Tags
 	}
+}
+
+// keepAsFinishReason keeps a stop_reason outside Letta's vocabulary
+// ("stop", "length": a provider's finish reason) where such a value
+// belongs, finish_reason_raw, unless the span recorded one itself.
+func keepAsFinishReason(f *step.Field, v pcommon.Value, err error, out *finding) {
+	if f.Name != "stop_reason" || !errors.Is(err, step.ErrOutOfVocabulary) || out.patch.FinishReasonRaw != "" {
+		return
+	}
+	raw := strings.TrimSpace(v.AsString())
+	out.patch.FinishReasonRaw = raw
+	out.patch.FinishReason, _ = normFinish(raw)
 }

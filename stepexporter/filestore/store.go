@@ -91,6 +91,7 @@ func (s *Store) Upsert(_ context.Context, records []step.Step) (store.Result, er
 		if err := enc.Encode(&r); err != nil {
 			return store.Result{}, fmt.Errorf("file: encode step %s: %w", r.ID, err)
 		}
+		appendStages(&buf, r.Stages)
 	}
 
 	s.mu.Lock()
@@ -231,6 +232,7 @@ func mergeFile(path string, all map[string]step.Step) error {
 		if len(bytes.TrimSpace(line)) > 0 {
 			var rec step.Step
 			if json.Unmarshal(line, &rec) == nil && rec.ID != "" {
+				rec.Stages = readStages(line)
 				m := all[rec.ID]
 				m.Merge(&rec)
 				all[rec.ID] = m
@@ -243,4 +245,28 @@ func mergeFile(path string, all map[string]step.Step) error {
 			return fmt.Errorf("file: read %s: %w", path, err)
 		}
 	}
+}
+
+// appendStages adds the record's stages to the line just encoded in buf, as
+// "stages": {"field": stage}, so that readers merging lines by id apply the
+// staged rule. It is the one key of a line that is not a record field.
+func appendStages(buf *bytes.Buffer, st step.Stages) {
+	if len(st) == 0 {
+		return
+	}
+	b, _ := json.Marshal(st)    // a map of small ints: cannot fail
+	buf.Truncate(buf.Len() - 2) // "}\n"
+	buf.WriteString(`,"stages":`)
+	buf.Write(b)
+	buf.WriteString("}\n")
+}
+
+func readStages(line []byte) step.Stages {
+	var v struct {
+		Stages step.Stages `json:"stages"`
+	}
+	if json.Unmarshal(line, &v) != nil || len(v.Stages) == 0 {
+		return nil
+	}
+	return v.Stages
 }

@@ -22,6 +22,7 @@ const (
 	kindErrorData
 	kindPromptDetails     // derived from cached_input_tokens and cache_write_tokens
 	kindCompletionDetails // derived from reasoning_tokens
+	kindStages            // {"field": stage} of the staged values the row holds
 )
 
 // column is one column the store writes. ddl is the type create_schema
@@ -90,6 +91,13 @@ var columns = []column{
 	strCol("source", func(s *step.Step) *string { return &s.Source }),
 	strCol("trace_url", func(s *step.Step) *string { return &s.TraceURL }),
 	{name: "progression", kind: kindProgression, ddl: "VARCHAR"},
+	{name: "stages", kind: kindStages, ddl: "JSON"},
+}
+
+// staged reports whether the column merges by stage first (step.Field.Staged).
+func (c column) staged() bool {
+	f, ok := step.FieldByName(c.name)
+	return c.kind == kindString && ok && f.Staged()
 }
 
 // incomingType is the column's type in the temporary table that COPY fills:
@@ -102,7 +110,7 @@ func (c column) incomingType() string {
 		return "smallint"
 	case kindStart, kindEnd:
 		return "timestamptz"
-	case kindTags, kindErrorData, kindPromptDetails, kindCompletionDetails:
+	case kindTags, kindErrorData, kindPromptDetails, kindCompletionDetails, kindStages:
 		return "json"
 	}
 	return "text"

@@ -20,8 +20,9 @@ type Config struct {
 	Schema string `mapstructure:"schema"`
 	Table  string `mapstructure:"table"`
 	// CreateSchema creates the schema, the stepstatus enum, the table and
-	// its indexes when the table is missing. An existing table is never
-	// altered.
+	// its indexes when the table is missing, and adds the stages column to
+	// a table an earlier version of this store made. Any other existing
+	// table (Letta's) is never altered.
 	CreateSchema bool `mapstructure:"create_schema"`
 	// TLS, when any of its keys is set, replaces the DSN's sslmode:
 	// insecure: true connects without TLS, anything else requires TLS with

@@ -91,7 +91,13 @@ func encodeValue(s *step.Step, c column, target map[string]targetColumn) (any, e
 	case kindProgression:
 		return textValue(string(s.Progression)), nil
 	case kindTags:
-		return jsonValue(s.Tags, len(s.Tags) == 0)
+		// [] when empty, never NULL: Letta's Step rejects a NULL list.
+		if len(s.Tags) == 0 {
+			return "[]", nil
+		}
+		return jsonValue(s.Tags, false)
+	case kindStages:
+		return jsonValue(s.Stages, len(s.Stages) == 0)
 	case kindErrorData:
 		return errorDataValue(s.ErrorData)
 	case kindPromptDetails:

@@ -15,7 +15,16 @@ import (
 //   - status and progression take the higher rank;
 //   - tags are the sorted union;
 //   - total_tokens is at least prompt + completion, and the detail objects
-//     are re-derived from the merged cache and reasoning counts.
+//     are re-derived from the merged cache and reasoning counts;
+//   - a staged string takes the value of the later stage first, by the
+//     stages column (step.Stages); the row's stages take the later of each.
+//
+// A table Letta's migrations made (it has none of our columns: lettaTable)
+// is Letta's record of its own writes, which always overwrite. There a
+// stored string, error_data or detail object is never replaced, only filled
+// when NULL, so no merge reverts a value Letta wrote. A foreign-key column
+// only receives a value its referenced table holds (insertValue), so no row
+// is refused for a run or organisation Letta does not know.
 
 // upsertPlan is the SQL for one target table, built once at New.
 type upsertPlan struct {
@@ -39,7 +48,7 @@ func newUpsertPlan(table string, target map[string]targetColumn) upsertPlan {
 			p.missing = append(p.missing, c.name)
 		}
 	}
-	m := merger{target: target}
+	m := merger{target: target, letta: lettaTable(target)}
 	var names, values, sets, reads []string
 	for _, c := range p.cols {
 		q := quote(c.name)
@@ -81,7 +90,17 @@ func arraysSource() string {
 	return "unnest(" + strings.Join(params, ", ") + ") AS i(" + strings.Join(names, ", ") + ")"
 }
 
-type merger struct{ target map[string]targetColumn }
+type merger struct {
+	target map[string]targetColumn
+	letta  bool
+}
+
+// lettaTable tells Letta's own steps table from one this store made: ours
+// has the exporter's columns (progression is one), Letta's has none.
+func lettaTable(target map[string]targetColumn) bool {
+	_, ours := target["progression"]
+	return !ours
+}
 
 func (m merger) has(name string) bool   { _, ok := m.target[name]; return ok }
 func (m merger) typ(name string) string { return m.target[name].typ }
@@ -94,7 +113,14 @@ func (m merger) insertValue(c column) string {
 	if (c.kind == kindCount || c.kind == kindTotal) && m.target[c.name].notNull {
 		v = "COALESCE(" + v + ", 0)"
 	}
-	return v + "::" + m.typ(c.name)
+	v += "::" + m.typ(c.name)
+	if ref := m.target[c.name].ref; ref != nil {
+		// A value the referenced table lacks (a run id derived for
+		// another framework, a run Letta set to NULL) is left out, checked
+		// in the same statement, rather than failing the row for ever.
+		v = fmt.Sprintf("(SELECT r.%s FROM %s r WHERE r.%s = %s LIMIT 1)", ref.column, ref.table, ref.column, v)
+	}
+	return v
 }
 
 func sides(name string) (t, e string) { q := quote(name); return "t." + q, "EXCLUDED." + q }
@@ -102,6 +128,12 @@ func sides(name string) (t, e string) { q := quote(name); return "t." + q, "EXCL
 func (m merger) merged(c column) string {
 	t, e := sides(c.name)
 	typ := m.typ(c.name)
+	if m.letta {
+		switch c.kind {
+		case kindString, kindErrorData, kindPromptDetails, kindCompletionDetails:
+			return fmt.Sprintf("COALESCE(%s, %s)", t, m.derivedOr(c, e))
+		}
+	}
 	switch c.kind {
 	case kindCount, kindEnd:
 		return fmt.Sprintf("GREATEST(%s, %s)", t, e)
@@ -136,8 +168,36 @@ ELSE json_strip_nulls(json_build_object('cached_tokens', %[1]s, 'cache_read_toke
 		reasoning := m.mergedCount("reasoning_tokens", c.name, "reasoning_tokens")
 		return fmt.Sprintf(`CASE WHEN %[1]s IS NULL THEN NULL
 ELSE json_build_object('reasoning_tokens', %[1]s)::%[2]s END`, reasoning, typ)
+	case kindStages:
+		// A stage is stored only beside a value, and a value never goes
+		// back to NULL, so the winner's stage is the later of the two.
+		return fmt.Sprintf(`CASE WHEN %[2]s IS NULL OR %[1]s::text = %[2]s::text THEN %[1]s WHEN %[1]s IS NULL THEN %[2]s
+ELSE (SELECT json_object_agg(k, GREATEST(COALESCE((%[1]s::jsonb->>k)::int, 0), COALESCE((%[2]s::jsonb->>k)::int, 0)) ORDER BY k)
+  FROM jsonb_object_keys(%[1]s::jsonb || %[2]s::jsonb) AS k)::%[3]s END`, t, e, typ)
+	}
+	if c.staged() && m.has("stages") {
+		ts, es := m.stage(c.name, "t"), m.stage(c.name, "EXCLUDED")
+		return fmt.Sprintf(`CASE WHEN %[2]s IS NULL OR %[1]s = %[2]s THEN %[1]s WHEN %[1]s IS NULL THEN %[2]s
+WHEN %[4]s > %[3]s THEN %[2]s WHEN %[4]s < %[3]s THEN %[1]s
+ELSE GREATEST(%[1]s::text COLLATE "C", %[2]s::text COLLATE "C")::%[5]s END`, t, e, ts, es, typ)
 	}
 	return fmt.Sprintf(`GREATEST(%s::text COLLATE "C", %s::text COLLATE "C")::%s`, t, e, typ)
+}
+
+// stage is the stage of column name's value on one side of the merge.
+func (m merger) stage(name, side string) string {
+	return fmt.Sprintf(`COALESCE((%s."stages"::jsonb->>'%s')::int, 0)`, side, name)
+}
+
+// derivedOr is what fills a NULL column of Letta's table: the incoming
+// value, or for a detail object the one derived from the merged counts.
+func (m merger) derivedOr(c column, e string) string {
+	switch c.kind {
+	case kindPromptDetails, kindCompletionDetails:
+		m.letta = false
+		return m.merged(c)
+	}
+	return e
 }
 
 // mergedNanos follows the time it belongs to: the side whose time wins

@@ -119,6 +119,10 @@ func decodeColumn(st *step.Step, c column, text *string, count *int64, t *time.T
 		err = decodeDetails(*text, &st.PromptTokensDetails)
 	case kindCompletionDetails:
 		err = decodeDetails(*text, &st.CompletionTokensDetails)
+	case kindStages:
+		if err = json.Unmarshal([]byte(*text), &st.Stages); err == nil && len(st.Stages) == 0 {
+			st.Stages = nil
+		}
 	}
 	return err
 }

@@ -108,7 +108,12 @@ func createSchema(ctx context.Context, pool *pgxpool.Pool, cfg *Config) error {
 type targetColumn struct {
 	typ     string // format_type, usable in a cast
 	notNull bool
+	ref     *foreignKey
 }
+
+// foreignKey is the referenced side of a single-column foreign key, both
+// names quoted.
+type foreignKey struct{ table, column string }
 
 // inspectTable reads the columns of the target table and checks that id
 // has a unique index, which ON CONFLICT (id) needs.
@@ -134,6 +139,9 @@ func inspectTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config) (map[str
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("table %s does not exist; create it or set create_schema: true", name)
 	}
+	if err := readForeignKeys(ctx, pool, name, cols); err != nil {
+		return nil, err
+	}
 	if _, ok := cols["id"]; !ok {
 		return nil, fmt.Errorf("table %s has no id column; point table at a steps table", name)
 	}
@@ -149,4 +157,57 @@ func inspectTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config) (map[str
 		return nil, fmt.Errorf("table %s has no primary key or unique index on id, which merging by id needs; add one", name)
 	}
 	return cols, nil
+}
+
+// readForeignKeys notes, for each column under a single-column foreign key
+// (Letta's organization_id, provider_id and run_id), the table and column
+// it references.
+func readForeignKeys(ctx context.Context, pool *pgxpool.Pool, name string, cols map[string]targetColumn) error {
+	rows, err := pool.Query(ctx, `SELECT a.attname, quote_ident(n.nspname) || '.' || quote_ident(r.relname), quote_ident(ra.attname)
+		FROM pg_constraint c
+		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		JOIN pg_class r ON r.oid = c.confrelid
+		JOIN pg_namespace n ON n.oid = r.relnamespace
+		JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1]
+		WHERE c.conrelid = to_regclass($1) AND c.contype = 'f' AND cardinality(c.conkey) = 1`, name)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var col string
+		var fk foreignKey
+		if err := rows.Scan(&col, &fk.table, &fk.column); err != nil {
+			return err
+		}
+		if c, ok := cols[col]; ok {
+			c.ref = &fk
+			cols[col] = c
+		}
+	}
+	return rows.Err()
+}
+
+// migrateTable brings a table this store made in an earlier version up to
+// date: it adds the stages column and turns NULL tags into []. Letta's
+// table is never altered.
+func migrateTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config, cols map[string]targetColumn) (bool, error) {
+	_, hasStages := cols["stages"]
+	if hasStages || lettaTable(cols) {
+		return false, nil
+	}
+	table := quote(cfg.Schema, cfg.Table)
+	return true, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(schemaLock)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+table+` ADD COLUMN IF NOT EXISTS "stages" JSON`); err != nil {
+			return err
+		}
+		if _, ok := cols["tags"]; ok {
+			_, err := tx.Exec(ctx, "UPDATE "+table+` SET "tags" = '[]' WHERE "tags" IS NULL`)
+			return err
+		}
+		return nil
+	})
 }

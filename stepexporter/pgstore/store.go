@@ -97,6 +97,17 @@ func (s *Store) prepare(ctx context.Context, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	if cfg.CreateSchema {
+		migrated, err := migrateTable(ctx, s.pool, cfg, target)
+		if err != nil {
+			return fmt.Errorf("create_schema: migrate: %w", err)
+		}
+		if migrated {
+			if target, err = inspectTable(ctx, s.pool, cfg); err != nil {
+				return err
+			}
+		}
+	}
 	s.target = target
 	s.plan = newUpsertPlan(s.table, target)
 	return nil

@@ -48,6 +48,13 @@ func scanSteps(rows *sql.Rows) ([]step.Step, error) {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
+		// The row holds [] and {} for none; the record holds nil.
+		if len(s.Tags) == 0 {
+			s.Tags = nil
+		}
+		if len(s.Stages) == 0 {
+			s.Stages = nil
+		}
 		out = append(out, s)
 	}
 	return out, rows.Err()

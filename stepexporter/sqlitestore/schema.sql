@@ -1,8 +1,10 @@
 -- The steps table: Letta's steps columns under Letta's names, then the
 -- fields the wider ecosystem adds. Counts are INTEGER, times are Unix
 -- nanoseconds (exact, and they sort), JSON values are TEXT. An unset field is
--- NULL. The detail objects are derived from the merged counts, so they are
--- generated columns and can never disagree with them.
+-- NULL, but tags, which is [] (Letta's Step rejects NULL). stages holds the
+-- stage of each staged value ({"model": 2}), for the merge. The detail
+-- objects are derived from the merged counts, so they are generated columns
+-- and can never disagree with them.
 CREATE TABLE IF NOT EXISTS steps (
     id                   TEXT PRIMARY KEY NOT NULL,
     origin               TEXT,
@@ -52,6 +54,7 @@ CREATE TABLE IF NOT EXISTS steps (
     source               TEXT,
     trace_url            TEXT,
     progression          TEXT,
+    stages               TEXT,
     created_at           TEXT NOT NULL,
     updated_at           TEXT NOT NULL
 );

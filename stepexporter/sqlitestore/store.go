@@ -84,12 +84,41 @@ func (s *Store) init(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, schemaSQL); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
+	if err := s.migrate(ctx); err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
 	stmt, err := s.db.PrepareContext(ctx, upsertSQL)
 	if err != nil {
 		return fmt.Errorf("prepare upsert: %w", err)
 	}
 	s.upsert = stmt
 	return nil
+}
+
+// migrate brings a table made by an earlier version up to date: it adds
+// the stages column (its rows hold unstaged values) and turns NULL tags
+// into [], in one transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	const hasStages = `SELECT count(*) > 0 FROM pragma_table_info('steps') WHERE name = 'stages'`
+	var has bool
+	if err := s.db.QueryRowContext(ctx, hasStages).Scan(&has); err != nil || has {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one migrating collector at a time
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := tx.QueryRowContext(ctx, hasStages).Scan(&has); err != nil || has {
+		return err
+	}
+	for _, q := range []string{`ALTER TABLE steps ADD COLUMN stages TEXT`,
+		`UPDATE steps SET tags = '[]' WHERE tags IS NULL`} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // Upsert writes the batch in one transaction. A record SQLite refuses as

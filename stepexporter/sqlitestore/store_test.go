@@ -153,3 +153,48 @@ func TestUnsortedIncomingTagsMergeAsASortedSet(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"a", "m", "z"}, got[0].Tags)
 }
+
+// TestEmptyTagsAreStoredAsAnEmptyList: Letta's Step has tags: List[str] and
+// rejects NULL, so a row without tags holds [].
+func TestEmptyTagsAreStoredAsAnEmptyList(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	_, err := s.Upsert(ctx, []step.Step{{ID: "step-a"}, {ID: "step-b", Tags: []string{"x"}}})
+	require.NoError(t, err)
+	_, err = s.Upsert(ctx, []step.Step{{ID: "step-a", Model: "m"}, {ID: "step-b"}})
+	require.NoError(t, err)
+	var a, b string
+	require.NoError(t, s.db.QueryRow(`SELECT tags FROM steps WHERE id = 'step-a'`).Scan(&a))
+	require.NoError(t, s.db.QueryRow(`SELECT tags FROM steps WHERE id = 'step-b'`).Scan(&b))
+	require.Equal(t, "[]", a)
+	require.Equal(t, `["x"]`, b)
+}
+
+// TestTableOfAnEarlierVersionIsMigrated: a table without the stages column
+// gets it, its NULL tags become [], and its rows merge with staged patches.
+func TestTableOfAnEarlierVersionIsMigrated(t *testing.T) {
+	cfg := NewDefaultConfig()
+	cfg.Path = filepath.Join(t.TempDir(), "old.db")
+	s, err := Open(context.Background(), cfg)
+	require.NoError(t, err)
+	for _, q := range []string{`ALTER TABLE steps DROP COLUMN stages`,
+		`INSERT INTO steps (id, provider_name, model, created_at, updated_at) VALUES ('step-old', 'openai', 'auto', 'x', 'x')`} {
+		_, err = s.db.Exec(q)
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.Close(context.Background()))
+
+	s, err = Open(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	var tags string
+	require.NoError(t, s.db.QueryRow(`SELECT tags FROM steps WHERE id = 'step-old'`).Scan(&tags))
+	require.Equal(t, "[]", tags)
+	resolved := storetest.AutoModePatches("step-old")[1]
+	_, err = s.Upsert(context.Background(), []step.Step{resolved})
+	require.NoError(t, err)
+	got, err := s.Get(context.Background(), []string{"step-old"})
+	require.NoError(t, err)
+	require.Equal(t, "anthropic", got[0].ProviderName, "a staged value beats an unstaged stored one")
+	require.Equal(t, step.StageResolved, got[0].Stage("provider_name"))
+}

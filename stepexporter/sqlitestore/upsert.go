@@ -40,6 +40,23 @@ func mergeExpr(c column) string {
 	switch c.merge {
 	case mergeLarger:
 		return largerText(old, inc)
+	case mergeStaged:
+		stage := func(side string) string {
+			return fmt.Sprintf("coalesce(json_extract(%s.stages, '$.%s'), 0)", side, c.name)
+		}
+		// Equal values, and rows without stages (most sources), skip the
+		// JSON lookups: SQLite parses the stages text on each.
+		return fmt.Sprintf("CASE WHEN %[2]s IS NULL OR %[1]s = %[2]s THEN %[1]s WHEN %[1]s IS NULL THEN %[2]s\n"+
+			"    WHEN steps.stages IS NULL AND excluded.stages IS NULL THEN max(%[1]s, %[2]s)\n"+
+			"    WHEN %[4]s > %[3]s THEN %[2]s WHEN %[4]s < %[3]s THEN %[1]s ELSE max(%[1]s, %[2]s) END",
+			old, inc, stage("steps"), stage("excluded"))
+	case mergeStages:
+		// A stage is stored only beside a value, and a value never goes
+		// back to NULL, so the winner's stage is the larger of the two.
+		return fmt.Sprintf("CASE WHEN %[2]s IS NULL OR %[1]s = %[2]s THEN %[1]s WHEN %[1]s IS NULL THEN %[2]s\n"+
+			"    ELSE (SELECT json_group_object(k, st) FROM (SELECT key AS k, max(value) AS st FROM\n"+
+			"    (SELECT key, value FROM json_each(%[1]s) UNION ALL SELECT key, value FROM json_each(%[2]s)) GROUP BY key)) END",
+			old, inc)
 	case mergeMax:
 		return maxCount(c.name)
 	case mergeMin:
@@ -55,8 +72,8 @@ func mergeExpr(c column) string {
 	case mergeTags:
 		// Incoming tags are sorted and distinct (Upsert sees to it), so the
 		// union query only runs when both sides have tags.
-		return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN %[2]s WHEN %[2]s IS NULL OR %[1]s = %[2]s THEN %[1]s\n"+
-			"    ELSE (SELECT nullif(json_group_array(value ORDER BY value), '[]') FROM\n"+
+		return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN %[2]s WHEN %[2]s IS NULL OR %[1]s = %[2]s OR %[2]s = '[]' THEN %[1]s\n"+
+			"    ELSE (SELECT json_group_array(value ORDER BY value) FROM\n"+
 			"    (SELECT value FROM json_each(%[1]s) UNION SELECT value FROM json_each(%[2]s))) END", old, inc)
 	case mergeErrorData:
 		part := func(k string) string {

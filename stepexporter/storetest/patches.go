@@ -92,8 +92,42 @@ func lettaPatches(rng *rand.Rand, id, trace string, start step.Time) []step.Step
 	trace2 := step.Step{ID: id, SpanID: fmt.Sprintf("%016x", rng.Uint64()), RequestID: "req-" + id[5:13],
 		Progression: step.ProgressionLoggedTrace, ModelHandle: "openai/gpt-4o-mini",
 		StartTime: start + step.Time(rng.IntN(3)-1)} // the provider span may start before agent_step
-	return []step.Step{pending, end, trace2}
+	pending.SetStage(step.StageLogged)
+	end.SetStage(step.StageFinal)
+	out := []step.Step{pending, end, trace2}
+	if rng.IntN(2) == 0 {
+		// Auto mode: the router's choice sorts before the logged values.
+		resolved := step.Step{ID: id, ProviderName: "anthropic", Model: "claude-sonnet-4-5-20250929",
+			ModelEndpoint: "https://api.anthropic.com/v1", ProviderCategory: "base", Source: "letta"}
+		resolved.SetStage(step.StageResolved)
+		out = append(out, resolved)
+	}
+	return out
 }
+
+// AutoModePatches are one Letta auto-mode step as the processor emits it:
+// the pending log with the stored config (stage 1), the resolved-model
+// update (stage 2), and the success update (stage 3).
+func AutoModePatches(id string) []step.Step {
+	logged := step.Step{ID: id, OrganizationID: "org-00000000-0000-4000-8000-000000000000",
+		AgentID: "agent-1", ProviderName: "openai", ProviderCategory: "base", Model: "auto",
+		ModelEndpoint: "https://api.openai.com/v1", ContextWindowLimit: step.Int(128000),
+		PromptTokens: step.Int(0), CompletionTokens: step.Int(0), TotalTokens: step.Int(0),
+		Status: step.StatusPending, Progression: step.ProgressionStepLogged, Source: "letta",
+		StartTime: 1_772_442_000_110_000_000, EndTime: 1_772_442_000_130_000_000}
+	logged.SetStage(step.StageLogged)
+	resolved := step.Step{ID: id, ProviderName: "anthropic", ProviderCategory: "base",
+		Model: "claude-sonnet-4-5-20250929", ModelEndpoint: "https://api.anthropic.com/v1", Source: "letta"}
+	resolved.SetStage(step.StageResolved)
+	done := step.Step{ID: id, Status: step.StatusSuccess, Progression: step.ProgressionFinished,
+		PromptTokens: step.Int(2890), CompletionTokens: step.Int(57), TotalTokens: step.Int(2947),
+		StopReason: "end_turn", Source: "letta"}
+	done.SetStage(step.StageFinal)
+	return []step.Step{logged, resolved, done}
+}
+
+// Orders are the six orders of three patches.
+var Orders = [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
 
 func genAIPatches(rng *rand.Rand, id, trace string, start step.Time) []step.Step {
 	prompt, completion := int64(10+rng.IntN(3000)), int64(1+rng.IntN(500))
@@ -124,7 +158,8 @@ func FullRecord(id string) step.Step {
 		StartTime: 1_700_000_000_123_456_789, EndTime: 1_700_000_001_000_000_001, ServiceName: "svc",
 		ConversationID: "conv", UserID: "user", FinishReason: "error", FinishReasonRaw: "ERROR",
 		Source: "genai", TraceURL: "http://127.0.0.1:16686/trace/0123456789abcdef0123456789abcdef",
-		Progression: step.ProgressionResponseReceived}
+		Progression: step.ProgressionResponseReceived,
+		Stages:      step.Stages{"model": step.StageResolved, "provider_name": step.StageLogged, "stop_reason": step.StageFinal}}
 }
 
 func pick(rng *rand.Rand, from []string) []string {

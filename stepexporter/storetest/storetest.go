@@ -10,7 +10,8 @@
 //
 // It checks the promise of store.Store: whatever the batching, order and
 // redelivery of a step's patches, the stored row is exactly what step.Merge
-// over all of them followed by Finalize gives, and a row never moves back.
+// over all of them followed by Finalize gives (stages included: a later
+// stage's value wins), and a row never moves back.
 package storetest
 
 import (
@@ -36,6 +37,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("AnyPartitionOrderAndRedeliveryGivesTheMergedRow", func(t *testing.T) { testPartitions(t, open) })
 	t.Run("ExistingRowIsNeverRegressed", func(t *testing.T) { testNoRegression(t, open) })
 	t.Run("ConflictsSettleByTheFixedRule", func(t *testing.T) { testConflicts(t, open) })
+	t.Run("LaterStageWinsInEveryOrderAndRequest", func(t *testing.T) { testStages(t, open) })
 	t.Run("RecentIsLatestStartFirst", func(t *testing.T) { testRecent(t, open) })
 	t.Run("GetIgnoresUnknownIDs", func(t *testing.T) { testGetUnknown(t, open) })
 }
@@ -102,6 +104,28 @@ func testConflicts(t *testing.T, open Open) {
 	want := MergeAll([]step.Step{a, b})
 	require.Equal(t, "gpt-4o-mini", want[id].Model)
 	require.Equal(t, []string{"a", "b", "x"}, want[id].Tags)
+	requireRows(t, r, want)
+}
+
+// testStages writes Letta's auto-mode patches in every order, each in a
+// request of its own, and expects the resolved provider, endpoint and
+// model, which sort before the logged ones, and the record step.Merge gives.
+func testStages(t *testing.T, open Open) {
+	s, r := open(t)
+	want := map[string]step.Step{}
+	for k, order := range Orders {
+		id := fakeID(200 + k)
+		ps := AutoModePatches(id)
+		for _, i := range order {
+			upsert(t, s, ps[i])
+		}
+		upsert(t, s, ps[order[0]]) // a redelivered early patch changes nothing
+		w := MergeAll(ps)[id]
+		require.Equal(t, "anthropic", w.ProviderName)
+		require.Equal(t, "https://api.anthropic.com/v1", w.ModelEndpoint)
+		require.Equal(t, "claude-sonnet-4-5-20250929", w.Model)
+		want[id] = w
+	}
 	requireRows(t, r, want)
 }
 
