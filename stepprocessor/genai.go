@@ -77,11 +77,15 @@ type genaiRecogniser struct {
 	keys         genaiFamilySlots
 }
 
-func newGenAI(ix *keyIndex) *genaiRecogniser {
+func newGenAI(ix *keyIndex) *genaiRecogniser { return newGenAIWith(ix, &genaiKeys) }
+
+// newGenAIWith reads the GenAI shape with another key table: the
+// GenAI-shaped emitters (Strands, ADK, LangSmith) extend or trim it.
+func newGenAIWith(ix *keyIndex, keys *genaiFamilyKeys) *genaiRecogniser {
 	return &genaiRecogniser{
 		op:           ix.add("gen_ai.operation.name"),
 		workflowName: ix.addAll("gen_ai.workflow.name"),
-		keys:         genaiKeys.register(ix),
+		keys:         keys.register(ix),
 	}
 }
 
