@@ -110,6 +110,9 @@ func normFinish(raw string) (norm string, ok bool) {
 // '_', and camelCase split (the Strands TypeScript SDK records Bedrock's
 // stop reasons as endTurn, toolUse, maxTokens).
 func finishKey(r string) string {
+	if strings.IndexFunc(r, func(c rune) bool { return c >= 'A' && c <= 'Z' || c == '-' }) < 0 {
+		return r // the common case, already in the map's form: no allocation
+	}
 	b := make([]byte, 0, len(r)+4)
 	for i := 0; i < len(r); i++ {
 		c := r[i]
