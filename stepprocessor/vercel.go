@@ -226,18 +226,22 @@ func (r *vercelRecogniser) readCall(f *spanFacts, out *finding) {
 			p.PromptTokens = step.Int(n)
 		}
 	}
-	if r.rawInput(f, p.ProviderName) {
+	if cacheExclusiveProvider(p.ProviderName) {
+		// Only these providers record a cache write, and on ≤v5 spans only
+		// in the provider metadata.
 		r.cacheFromMetadata(f, out)
-		addCacheToPrompt(p)
+		if r.rawInput(f) {
+			addCacheToPrompt(p)
+		}
 	}
 }
 
-// rawInput reports a pre-v6 span whose input count is the Anthropic or
-// Bedrock API's own, which leaves cache reads and writes out (the v5
+// rawInput reports a pre-v6 span, whose input count from the Anthropic or
+// Bedrock provider is the API's own, which leaves cache reads and writes out (the v5
 // Anthropic provider's ai.usage.inputTokens 4 beside 2,183 written to the
 // cache).
-func (r *vercelRecogniser) rawInput(f *spanFacts, provider string) bool {
-	return cacheExclusiveProvider(provider) && anyPresent(f, r.usageKeys) && !anyPresent(f, r.v6Details)
+func (r *vercelRecogniser) rawInput(f *spanFacts) bool {
+	return anyPresent(f, r.usageKeys) && !anyPresent(f, r.v6Details)
 }
 
 // cacheFromMetadata fills the cache counts that a pre-v6 span records only
