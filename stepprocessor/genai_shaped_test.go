@@ -138,3 +138,16 @@ func TestLangSmithBadDetailsAreAProblem(t *testing.T) {
 	require.Nil(t, out.patch.CachedInputTokens)
 	require.Equal(t, int64(9), *out.patch.PromptTokens)
 }
+
+func TestLangSmithJSUsageMetadataGivesTheBreakdownWhenTheDetailKeysAreMissing(t *testing.T) {
+	ts := newGenAISpan("ChatOpenAI", map[string]any{
+		"langsmith.span.kind": "llm", "gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 900,
+		"langsmith.usage_metadata": `{"input_tokens":900,"output_tokens":40,"total_tokens":940,` +
+			`"input_token_details":{"cache_read":512},"output_token_details":{"reasoning":16}}`,
+	})
+	ts.scope.SetName("langsmith")
+	out := recogniseLLM(t, ts, "langsmith")
+	require.Equal(t, int64(512), *out.patch.CachedInputTokens)
+	require.Nil(t, out.patch.CacheWriteTokens)
+	require.Equal(t, int64(16), *out.patch.ReasoningTokens)
+}

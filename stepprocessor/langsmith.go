@@ -54,12 +54,14 @@ const (
 	langsmithRunType      = "langsmith.span.kind"
 	langsmithInputDetail  = "gen_ai.usage.input_token_details"
 	langsmithOutputDetail = "gen_ai.usage.output_token_details"
+	langsmithUsage        = "langsmith.usage_metadata"
 )
 
 type langsmithRecogniser struct {
 	runType       slot
 	signs         []slot
 	input, output slot
+	usage         slot
 	keys          genaiFamilySlots
 }
 
@@ -69,6 +71,7 @@ func newLangSmith(ix *keyIndex) *langsmithRecogniser {
 		signs:   ix.addAll(langsmithRunType, "langsmith.span.id", "langsmith.trace.id"),
 		input:   ix.add(langsmithInputDetail),
 		output:  ix.add(langsmithOutputDetail),
+		usage:   ix.add(langsmithUsage),
 		keys:    langsmithKeys.register(ix),
 	}
 }
@@ -112,7 +115,37 @@ func (r *langsmithRecogniser) recognise(f *spanFacts, out *finding) bool {
 	if d := r.details(f, r.output, out); d != nil && p.ReasoningTokens == nil {
 		p.ReasoningTokens = d["reasoning"]
 	}
+	if p.CachedInputTokens == nil && p.CacheWriteTokens == nil && p.ReasoningTokens == nil {
+		r.usageMetadata(f, out)
+	}
 	return true
+}
+
+// usageMetadata reads the breakdown from langsmith.usage_metadata, the JS
+// SDK's JSON copy of the run's whole usage_metadata, which it also writes
+// from the run's metadata when the outputs carry none.
+func (r *langsmithRecogniser) usageMetadata(f *spanFacts, out *finding) {
+	v, ok := f.get(r.usage)
+	if !ok || v.Type() != pcommon.ValueTypeStr {
+		return
+	}
+	var um struct {
+		Input struct {
+			CacheRead     *int64 `json:"cache_read"`
+			CacheCreation *int64 `json:"cache_creation"`
+		} `json:"input_token_details"`
+		Output struct {
+			Reasoning *int64 `json:"reasoning"`
+		} `json:"output_token_details"`
+	}
+	if err := json.Unmarshal([]byte(v.Str()), &um); err != nil {
+		out.problem(langsmithUsage, fmt.Errorf("want usage_metadata as a JSON object: %w", err))
+		return
+	}
+	p := &out.patch
+	p.CachedInputTokens = firstCount(um.Input.CacheRead)
+	p.CacheWriteTokens = firstCount(um.Input.CacheCreation)
+	p.ReasoningTokens = firstCount(um.Output.Reasoning)
 }
 
 // details reads a token-details attribute: a JSON object (JS) or a Python
