@@ -117,7 +117,8 @@ type geminiUsage struct {
 // thoughts out, so completion is candidates + thoughts; tool-use prompt
 // tokens are input too. The response JSON is {} (or an empty map) when
 // ADK_CAPTURE_MESSAGE_CONTENT_IN_SPANS is false: the attributes alone are
-// read then.
+// read then. Without a total, the thoughts are added to a Gemini call's
+// candidates only.
 func (r *adkRecogniser) readResponse(f *spanFacts, out *finding) {
 	v, ok := f.get(r.response)
 	if !ok || v.Type() != pcommon.ValueTypeStr || len(v.Str()) <= 2 {
@@ -161,10 +162,19 @@ func (r *adkRecogniser) readResponse(f *spanFacts, out *finding) {
 	}
 	if cand := firstCount(u.Candidates, u.CandidatesC); cand != nil {
 		p.CompletionTokens = cand
-		if thoughts != nil {
-			p.CompletionTokens = step.Int(*cand + *thoughts)
-		}
 	}
+	// Gemini's candidates leave the thoughts out. A recorded total shows it
+	// (normaliseByTotal adds them for every convention); without one, the
+	// provider decides: through LiteLlm, an OpenAI-style completion count
+	// already includes its reasoning.
+	if p.TotalTokens == nil && googleProvider(p.ProviderName) {
+		addReasoningToCompletion(p)
+	}
+}
+
+// googleProvider reports Gemini, whatever its backend.
+func googleProvider(provider string) bool {
+	return provider == "gcp.gen_ai" || provider == "gcp.gemini" || provider == "gcp.vertex_ai"
 }
 
 func firstText(s ...string) string {

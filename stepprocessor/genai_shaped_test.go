@@ -151,3 +151,22 @@ func TestLangSmithJSUsageMetadataGivesTheBreakdownWhenTheDetailKeysAreMissing(t 
 	require.Nil(t, out.patch.CacheWriteTokens)
 	require.Equal(t, int64(16), *out.patch.ReasoningTokens)
 }
+
+func TestADKThoughtsJoinGeminiCandidatesButNotALiteLLMCompletion(t *testing.T) {
+	for _, tc := range []struct {
+		model          string
+		wantCompletion int64
+	}{
+		{"gemini-2.5-flash", 50}, // candidates 20 + thoughts 30
+		{"openai/o4-mini", 20},   // completion_tokens already counts the reasoning
+	} {
+		ts := newGenAISpan("call_llm", map[string]any{
+			"gen_ai.system": "gcp.vertex.agent", "gen_ai.request.model": tc.model,
+			"gcp.vertex.agent.llm_response": `{"usage_metadata":{"prompt_token_count":100,"candidates_token_count":20,"thoughts_token_count":30}}`,
+		})
+		ts.scope.SetName("gcp.vertex.agent")
+		out := recogniseLLM(t, ts, "adk")
+		require.Equal(t, tc.wantCompletion, *out.patch.CompletionTokens, tc.model)
+		require.Equal(t, int64(30), *out.patch.ReasoningTokens, tc.model)
+	}
+}
