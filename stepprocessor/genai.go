@@ -41,12 +41,16 @@ var genaiKeys = genaiFamilyKeys{
 			"gen_ai.usage.details.cache_creation_input_tokens",
 			"gen_ai.usage.input_cache_creation",
 			"gen_ai.usage.cache_write.input_tokens", // @anthropic-ai/sdk's own spans (0.137)
+			"gen_ai.usage.cache_write_input_tokens", // Strands (Python and TypeScript)
 		},
 		reasoning: []string{
 			"gen_ai.usage.reasoning.output_tokens", // v1.41.0
 			"gen_ai.usage.reasoning_tokens",        // OpenLLMetry
 			"gen_ai.usage.output_tokens.reasoning", // Sentry
 			"gen_ai.usage.details.reasoning_tokens",
+			// pydantic-ai's Gemini models: thoughts_token_count, which
+			// pydantic-ai already adds to gen_ai.usage.output_tokens.
+			"gen_ai.usage.details.thoughts_tokens",
 		},
 		// A string array, one per choice; some SDKs write it as a
 		// stringified array.
@@ -73,11 +77,15 @@ type genaiRecogniser struct {
 	keys         genaiFamilySlots
 }
 
-func newGenAI(ix *keyIndex) *genaiRecogniser {
+func newGenAI(ix *keyIndex) *genaiRecogniser { return newGenAIWith(ix, &genaiKeys) }
+
+// newGenAIWith reads the GenAI shape with another key table: the
+// GenAI-shaped emitters (Strands, ADK, LangSmith) extend or trim it.
+func newGenAIWith(ix *keyIndex, keys *genaiFamilyKeys) *genaiRecogniser {
 	return &genaiRecogniser{
 		op:           ix.add("gen_ai.operation.name"),
 		workflowName: ix.addAll("gen_ai.workflow.name"),
-		keys:         genaiKeys.register(ix),
+		keys:         keys.register(ix),
 	}
 }
 

@@ -50,6 +50,10 @@ func (s *genaiFamilySlots) readCall(f *spanFacts, out *finding) {
 	readModelCall(f, &s.call, out)
 	p := &out.patch
 	p.ModelEndpoint = s.endpointOf(f, out)
+	if p.ProviderName == "" {
+		// No provider key, or only a framework's name in gen_ai.system.
+		p.ProviderName = providerFromEvidence(readText(f, []slot{s.serverAddress}, out), p.Model)
+	}
 	f.count(s.contextWindow, &p.ContextWindowLimit, out)
 	if p.Status == step.StatusFailed && p.ErrorType == "" {
 		// A call that failed by its finish reason alone (the legacy

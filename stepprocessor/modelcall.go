@@ -1,10 +1,12 @@
 package stepprocessor
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/agentsteps/collector/step"
 )
@@ -78,6 +80,9 @@ func readModelCall(f *spanFacts, s *modelCallSlots, out *finding) {
 	f.count(s.reasoning, &p.ReasoningTokens, out)
 
 	p.FinishReasonRaw, p.FinishReason = readFinish(f, s.finish, out)
+	if p.FinishReasonRaw == "" {
+		p.FinishReasonRaw, p.FinishReason = finishFromEvents(sp, out)
+	}
 
 	errType, hasErrType := f.first(s.errT)
 	failed := spanFailed(sp, errType, hasErrType, p) || p.FinishReason == "error"
@@ -169,4 +174,67 @@ func anyPresent(f *spanFacts, slots []slot) bool {
 // runOf names the run of the agent invocation on f's span.
 func runOf(f *spanFacts) string {
 	return step.DeriveRunID(f.span.TraceID(), f.span.SpanID())
+}
+
+// Where a finish reason is recorded off the span's attributes: the legacy
+// (≤v1.36) gen_ai.choice event's finish_reason, which Strands still writes
+// by default, and the output messages' deprecated per-message
+// finish_reason, on the gen_ai.client.inference.operation.details event
+// (Strands with gen_ai_latest_experimental) or as the gen_ai.output.messages
+// attribute.
+const (
+	choiceEvent          = "gen_ai.choice"
+	operationDetailEvent = "gen_ai.client.inference.operation.details"
+	outputMessagesKey    = "gen_ai.output.messages"
+)
+
+// finishFromEvents reads the first finish reason recorded on a span event
+// or in the output messages. It runs only for a model call whose attributes
+// recorded none.
+func finishFromEvents(sp ptrace.Span, out *finding) (raw, norm string) {
+	evs := sp.Events()
+	for i := 0; i < evs.Len(); i++ {
+		ev := evs.At(i)
+		switch ev.Name() {
+		case choiceEvent:
+			if v, ok := ev.Attributes().Get("finish_reason"); ok {
+				if raw, norm = finishFromValue(v); raw != "" {
+					return raw, norm
+				}
+			}
+		case operationDetailEvent:
+			if v, ok := ev.Attributes().Get(outputMessagesKey); ok {
+				if raw, norm = finishFromMessages(v, out); raw != "" {
+					return raw, norm
+				}
+			}
+		}
+	}
+	if v, ok := sp.Attributes().Get(outputMessagesKey); ok {
+		return finishFromMessages(v, out)
+	}
+	return "", ""
+}
+
+// finishFromMessages reads finish_reason from the first output message that
+// has one: gen_ai.output.messages is a JSON array of {role, parts,
+// finish_reason} in a string.
+func finishFromMessages(v pcommon.Value, out *finding) (raw, norm string) {
+	if v.Type() != pcommon.ValueTypeStr {
+		return "", ""
+	}
+	var msgs []struct {
+		FinishReason string `json:"finish_reason"`
+	}
+	if err := json.Unmarshal([]byte(v.Str()), &msgs); err != nil {
+		out.problem(outputMessagesKey, fmt.Errorf("want a JSON array of output messages: %w", err))
+		return "", ""
+	}
+	for _, m := range msgs {
+		if strings.TrimSpace(m.FinishReason) != "" {
+			n, _ := normFinish(m.FinishReason)
+			return m.FinishReason, n
+		}
+	}
+	return "", ""
 }

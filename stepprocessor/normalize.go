@@ -2,6 +2,7 @@ package stepprocessor
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -22,7 +23,15 @@ var providers = map[string]string{
 	"gcp.gemini": "gcp.gemini", "gemini": "gcp.gemini", "google-generative-ai": "gcp.gemini",
 	"gcp.vertex_ai": "gcp.vertex_ai", "vertex_ai": "gcp.vertex_ai", "vertexai": "gcp.vertex_ai",
 	"google-vertex": "gcp.vertex_ai",
-	"aws.bedrock":   "aws.bedrock", "aws": "aws.bedrock", "bedrock": "aws.bedrock",
+	// pydantic-ai's provider names: google-gla is the Gemini Developer API
+	// (generativelanguage.googleapis.com), google-vertex is Vertex AI.
+	"google-gla": "gcp.gemini",
+	// LangChain's ls_provider values (LangSmith writes them as
+	// langsmith.metadata.ls_provider).
+	"google_genai": "gcp.gemini", "google_vertexai": "gcp.vertex_ai",
+	"google_anthropic_vertex": "gcp.vertex_ai", "amazon_bedrock": "aws.bedrock",
+	"bedrock_converse": "aws.bedrock", "azure_openai": "azure.ai.openai",
+	"aws.bedrock": "aws.bedrock", "aws": "aws.bedrock", "bedrock": "aws.bedrock",
 	"amazon-bedrock": "aws.bedrock", "amazon": "aws.bedrock",
 	"azure.ai.openai": "azure.ai.openai", "az.ai.openai": "azure.ai.openai", "azure-openai": "azure.ai.openai",
 	// OpenLLMetry's "Azure" and OpenInference's "azure" come from the OpenAI
@@ -36,8 +45,11 @@ var providers = map[string]string{
 	"aleph_alpha": "aleph_alpha", "alephalpha": "aleph_alpha",
 	"ollama": "ollama", "fireworks": "fireworks", "openrouter": "openrouter",
 	"replicate": "replicate", "cerebras": "cerebras", "snowflake": "snowflake",
-	// Framework names that OpenLLMetry writes where a provider belongs.
-	"langchain": "", "crewai": "",
+	// Framework names written where a provider belongs: OpenLLMetry's
+	// langchain and crewai, LangSmith's default langchain, Strands'
+	// strands-agents and Google ADK's gcp.vertex.agent. They never name the
+	// provider; providerFromEvidence may.
+	"langchain": "", "crewai": "", "strands-agents": "", "gcp.vertex.agent": "",
 }
 
 // normProvider maps a recorded provider to the OpenTelemetry vocabulary.
@@ -91,8 +103,32 @@ func normFinish(raw string) (norm string, ok bool) {
 	if r == "" {
 		return "", false
 	}
-	key := strings.ReplaceAll(strings.ToLower(r), "-", "_")
-	return finishReasons[key], true
+	return finishReasons[finishKey(r)], true
+}
+
+// finishKey folds a finish reason to the map's form: lowercase, '-' read as
+// '_', and camelCase split (the Strands TypeScript SDK records Bedrock's
+// stop reasons as endTurn, toolUse, maxTokens).
+func finishKey(r string) string {
+	if strings.IndexFunc(r, func(c rune) bool { return c >= 'A' && c <= 'Z' || c == '-' }) < 0 {
+		return r // the common case, already in the map's form: no allocation
+	}
+	b := make([]byte, 0, len(r)+4)
+	for i := 0; i < len(r); i++ {
+		c := r[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			if i > 0 && (r[i-1] >= 'a' && r[i-1] <= 'z' || r[i-1] >= '0' && r[i-1] <= '9') {
+				b = append(b, '_')
+			}
+			b = append(b, c+'a'-'A')
+		case c == '-':
+			b = append(b, '_')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 // finishFromValue reads a finish reason recorded as a string, a string array
@@ -129,4 +165,74 @@ func finishFromValue(v pcommon.Value) (raw, norm string) {
 		}
 	}
 	return "", ""
+}
+
+// hostProviders maps the API host of a model call (server.address) to its
+// provider. Suffixes match subdomains: regional Bedrock and Vertex hosts,
+// Azure OpenAI resources.
+var hostProviders = []struct{ suffix, provider string }{
+	{"api.openai.com", "openai"},
+	{".openai.azure.com", "azure.ai.openai"},
+	{".services.ai.azure.com", "azure.ai.inference"},
+	{".models.ai.azure.com", "azure.ai.inference"},
+	{"api.anthropic.com", "anthropic"},
+	{".amazonaws.com", "aws.bedrock"}, // bedrock-runtime.<region>.amazonaws.com
+	{"generativelanguage.googleapis.com", "gcp.gemini"},
+	{"aiplatform.googleapis.com", "gcp.vertex_ai"},
+	{"api.mistral.ai", "mistral_ai"},
+	{"api.groq.com", "groq"},
+	{"api.deepseek.com", "deepseek"},
+	{"api.x.ai", "x_ai"},
+	{"api.cohere.com", "cohere"}, {"api.cohere.ai", "cohere"},
+	{"api.perplexity.ai", "perplexity"},
+	{"openrouter.ai", "openrouter"},
+	{"api.together.xyz", "together_ai"},
+}
+
+// bedrockModelID matches Bedrock model and inference-profile ids: an
+// optional cross-region prefix, the model vendor, a dot
+// ("us.anthropic.claude-sonnet-4-...", "amazon.nova-pro-v1:0",
+// "openai.gpt-oss-120b-1:0"), or an ARN.
+var bedrockModelID = regexp.MustCompile(`^(arn:aws[a-z-]*:bedrock:|((us|eu|apac|ap|jp|au|ca|us-gov|global)\.)?(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|writer|qwen|openai|twelvelabs|stability|luma|moonshot|minimax)\.[a-z0-9])`)
+
+// providerFromEvidence names the provider of a call whose span names none,
+// or names only a framework (Strands' strands-agents, ADK's
+// gcp.vertex.agent, LangSmith's langchain): from the API host, or from a
+// model id that says where it is served (a Bedrock id, a LiteLLM
+// "provider/model" route, a Gemini model, whose backend is unknown:
+// gcp.gen_ai). Anything else stays empty rather than guessed: a gpt-4o may
+// be served by OpenAI or Azure, a claude-* by Anthropic, Bedrock or Vertex.
+func providerFromEvidence(serverAddress, model string) string {
+	if host := strings.ToLower(strings.TrimSpace(serverAddress)); host != "" {
+		for _, h := range hostProviders {
+			if host == strings.TrimPrefix(h.suffix, ".") || strings.HasSuffix(host, h.suffix) {
+				return h.provider
+			}
+		}
+	}
+	m := strings.ToLower(strings.TrimSpace(model))
+	switch {
+	case m == "":
+		return ""
+	case bedrockModelID.MatchString(m):
+		return "aws.bedrock"
+	case strings.HasPrefix(m, "gemini-") || strings.HasPrefix(m, "models/gemini-"):
+		return "gcp.gen_ai"
+	}
+	if i := strings.IndexByte(m, '/'); i > 0 {
+		if v, ok := litellmRoutes[m[:i]]; ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// litellmRoutes are LiteLLM's "provider/model" prefixes (ADK's LiteLlm,
+// CrewAI and others pass model strings in this form).
+var litellmRoutes = map[string]string{
+	"openai": "openai", "anthropic": "anthropic", "gemini": "gcp.gemini",
+	"vertex_ai": "gcp.vertex_ai", "bedrock": "aws.bedrock", "azure": "azure.ai.openai",
+	"azure_ai": "azure.ai.inference", "groq": "groq", "mistral": "mistral_ai",
+	"deepseek": "deepseek", "xai": "x_ai", "cohere": "cohere", "perplexity": "perplexity",
+	"openrouter": "openrouter", "ollama": "ollama", "together_ai": "together_ai",
 }

@@ -1,10 +1,6 @@
 package stepprocessor
 
-import (
-	"strings"
-
-	"github.com/agentsteps/collector/step"
-)
+import "strings"
 
 // openllmetryKeys is the GenAI table (OpenLLMetry's keys from 0.17 on are
 // GenAI's: gen_ai.usage.prompt_tokens in 0.17-0.47, input_tokens from 0.48,
@@ -69,26 +65,6 @@ var openllmetryOnlyKeys = []string{
 // Python package, which sums the three. Found by conformance/.
 const traceloopAnthropicJS = "@traceloop/instrumentation-anthropic"
 
-// addCacheToInput turns a cache-exclusive input count into the
-// OpenTelemetry one, which includes cache reads and writes. The recorded
-// total was input plus output, so it leaves the cache out too: the same
-// counts go onto it, or the anchor span would show a total that the
-// record does not have.
-func addCacheToInput(p *step.Step) {
-	var cache int64
-	if p.CachedInputTokens != nil {
-		cache += *p.CachedInputTokens
-	}
-	if p.CacheWriteTokens != nil {
-		cache += *p.CacheWriteTokens
-	}
-	for _, n := range []**int64{&p.PromptTokens, &p.TotalTokens} {
-		if *n != nil {
-			*n = step.Int(**n + cache)
-		}
-	}
-}
-
 // openllmetryRecogniser reads OpenLLMetry (Traceloop) spans of all three
 // key generations, and the Traceloop SDK's workflow/agent decorator spans.
 type openllmetryRecogniser struct {
@@ -139,7 +115,7 @@ func (r *openllmetryRecogniser) recognise(f *spanFacts, out *finding) bool {
 		out.role = roleLLM
 		r.keys.readCall(f, out)
 		if f.scope.Name() == traceloopAnthropicJS {
-			addCacheToInput(&out.patch)
+			addCacheToPrompt(&out.patch)
 		}
 		return true
 	}

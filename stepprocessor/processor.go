@@ -33,6 +33,8 @@ type stepProcessor struct {
 
 	stop chan struct{}
 	done sync.WaitGroup
+
+	contradictionLog emitterLog
 }
 
 func newStepProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*stepProcessor, error) {
@@ -144,5 +146,12 @@ func (p *stepProcessor) report(ctx context.Context, r result) {
 	p.tel.record(ctx, r)
 	for _, e := range r.problems {
 		p.logger.Warn("malformed attribute left out of a step", zap.Error(e))
+	}
+	for i := range r.contradictions {
+		c := &r.contradictions[i]
+		if p.contradictionLog.first(c.scope, c.version) {
+			p.logger.Warn("an emitter's token counts contradict each other; the step keeps them as recorded "+
+				"(logged once per emitter, counted in otelcol_processor_step_token_contradictions)", c.fields()...)
+		}
 	}
 }

@@ -84,6 +84,9 @@ func newRecognisers(ix *keyIndex) []recogniser {
 		newVercel(ix),
 		newOpenLLMetry(ix),
 		newPydanticAI(ix),
+		newLangSmith(ix),
+		newStrands(ix),
+		newADK(ix),
 		newGenAI(ix),
 	}
 }

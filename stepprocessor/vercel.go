@@ -1,6 +1,8 @@
 package stepprocessor
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -29,11 +31,18 @@ var vercelKeys = struct {
 	call        modelCallKeys
 	// noCache is v6's cache-exclusive input count; inputTokens is defined
 	// as noCache + cacheRead + cacheWrite.
-	noCache []string
-	agent   []string
-	session []string
-	user    []string
-	tags    []string
+	noCache   []string
+	v6Details []string
+	// usageKeys are the legacy spans' own input keys; rawInput applies to
+	// these only, never to AI SDK 7's gen_ai.* counts.
+	usageKeys []string
+	// providerMetadata is the provider's own usage as JSON: the only place
+	// ≤v5 records the Anthropic cache write, and v4 the cache read.
+	providerMetadata string
+	agent            []string
+	session          []string
+	user             []string
+	tags             []string
 }{
 	operationID: "ai.operationId",
 	operation:   "gen_ai.operation.name",
@@ -44,14 +53,12 @@ var vercelKeys = struct {
 		// GenAI mode writes the OpenTelemetry value instead.
 		provider:  []string{"ai.model.provider", "gen_ai.system", "gen_ai.provider.name"},
 		requestID: []string{"ai.response.id", "gen_ai.response.id"},
-		// ai.usage.inputTokens is v6 and later, and includes cache reads
-		// and writes by definition. ai.usage.promptTokens is v3 to v5 (and
-		// early v6), where the provider decided: OpenAI's count includes
-		// cached tokens, Anthropic's ≤v5 count leaves them out. We take the
-		// recorded number as it is and never add ai.usage.cachedInputTokens
-		// to it: adding would double count every OpenAI call to fix some
-		// Anthropic ones, and an invented count is worse than an
-		// under-reported one. Langfuse reads it the same way; Sentry adds.
+		// ai.usage.inputTokens in v6 and later includes cache reads and
+		// writes by definition. Before v6 (ai.usage.promptTokens, and v5's
+		// ai.usage.inputTokens) the provider decided: OpenAI's count
+		// includes cached tokens; the Anthropic and Bedrock providers pass
+		// their API's own count, which leaves the cache out, so readCall
+		// adds the cache back for those two only (rawInput).
 		prompt: []string{"ai.usage.inputTokens", "gen_ai.usage.input_tokens",
 			"ai.usage.promptTokens", "gen_ai.usage.prompt_tokens"},
 		completion: []string{"ai.usage.outputTokens", "gen_ai.usage.output_tokens",
@@ -71,6 +78,12 @@ var vercelKeys = struct {
 		errorType: []string{"error.type"},
 	},
 	noCache: []string{"ai.usage.inputTokenDetails.noCacheTokens"},
+	// Any of v6's breakdown keys marks a span whose input includes the
+	// cache.
+	v6Details: []string{"ai.usage.inputTokenDetails.noCacheTokens",
+		"ai.usage.inputTokenDetails.cacheReadTokens", "ai.usage.inputTokenDetails.cacheWriteTokens"},
+	usageKeys:        []string{"ai.usage.inputTokens", "ai.usage.promptTokens"},
+	providerMetadata: "ai.response.providerMetadata",
 	// functionId names the agent in legacy mode; GenAI mode copies it to
 	// gen_ai.agent.name. The metadata keys are the Langfuse convention for
 	// telemetry.metadata. AI SDK 7 dropped telemetry.metadata: the same
@@ -86,21 +99,26 @@ var vercelKeys = struct {
 type vercelRecogniser struct {
 	operationID, operation     slot
 	call                       modelCallSlots
-	noCache                    []slot
+	noCache, v6Details         []slot
+	usageKeys                  []slot
+	providerMetadata           slot
 	agent, session, user, tags []slot
 }
 
 func newVercel(ix *keyIndex) *vercelRecogniser {
 	k := &vercelKeys
 	return &vercelRecogniser{
-		operationID: ix.add(k.operationID),
-		operation:   ix.add(k.operation),
-		call:        k.call.register(ix),
-		noCache:     ix.addAll(k.noCache...),
-		agent:       ix.addAll(k.agent...),
-		session:     ix.addAll(k.session...),
-		user:        ix.addAll(k.user...),
-		tags:        ix.addAll(k.tags...),
+		operationID:      ix.add(k.operationID),
+		operation:        ix.add(k.operation),
+		call:             k.call.register(ix),
+		noCache:          ix.addAll(k.noCache...),
+		v6Details:        ix.addAll(k.v6Details...),
+		usageKeys:        ix.addAll(k.usageKeys...),
+		providerMetadata: ix.add(k.providerMetadata),
+		agent:            ix.addAll(k.agent...),
+		session:          ix.addAll(k.session...),
+		user:             ix.addAll(k.user...),
+		tags:             ix.addAll(k.tags...),
 	}
 }
 
@@ -208,6 +226,74 @@ func (r *vercelRecogniser) readCall(f *spanFacts, out *finding) {
 			p.PromptTokens = step.Int(n)
 		}
 	}
+	if cacheExclusiveProvider(p.ProviderName) {
+		// Only these providers record a cache write, and on ≤v5 spans only
+		// in the provider metadata.
+		r.cacheFromMetadata(f, out)
+		if r.rawInput(f) {
+			addCacheToPrompt(p)
+		}
+	}
+}
+
+// rawInput reports a pre-v6 span, whose input count from the Anthropic or
+// Bedrock provider is the API's own, which leaves cache reads and writes out (the v5
+// Anthropic provider's ai.usage.inputTokens 4 beside 2,183 written to the
+// cache).
+func (r *vercelRecogniser) rawInput(f *spanFacts) bool {
+	return anyPresent(f, r.usageKeys) && !anyPresent(f, r.v6Details)
+}
+
+// cacheFromMetadata fills the cache counts that a pre-v6 span records only
+// in ai.response.providerMetadata: the Anthropic provider's
+// cacheCreationInputTokens (v4, v5) and cacheReadInputTokens (v4), the
+// raw anthropic.usage, and Bedrock's usage.
+func (r *vercelRecogniser) cacheFromMetadata(f *spanFacts, out *finding) {
+	p := &out.patch
+	if p.CachedInputTokens != nil && p.CacheWriteTokens != nil {
+		return
+	}
+	v, ok := f.get(r.providerMetadata)
+	if !ok {
+		return
+	}
+	var md struct {
+		Anthropic struct {
+			CacheCreation *int64 `json:"cacheCreationInputTokens"`
+			CacheRead     *int64 `json:"cacheReadInputTokens"`
+			Usage         struct {
+				CacheCreation *int64 `json:"cache_creation_input_tokens"`
+				CacheRead     *int64 `json:"cache_read_input_tokens"`
+			} `json:"usage"`
+		} `json:"anthropic"`
+		Bedrock struct {
+			Usage struct {
+				CacheWrite *int64 `json:"cacheWriteInputTokens"`
+				CacheRead  *int64 `json:"cacheReadInputTokens"`
+			} `json:"usage"`
+		} `json:"bedrock"`
+	}
+	if err := json.Unmarshal([]byte(v.AsString()), &md); err != nil {
+		out.problem(f.ix.keys[r.providerMetadata], fmt.Errorf("want a JSON object: %w", err))
+		return
+	}
+	a, b := &md.Anthropic, &md.Bedrock.Usage
+	if p.CacheWriteTokens == nil {
+		p.CacheWriteTokens = firstCount(a.CacheCreation, a.Usage.CacheCreation, b.CacheWrite)
+	}
+	if p.CachedInputTokens == nil {
+		p.CachedInputTokens = firstCount(a.CacheRead, a.Usage.CacheRead, b.CacheRead)
+	}
+}
+
+// firstCount returns the first non-negative count.
+func firstCount(counts ...*int64) *int64 {
+	for _, c := range counts {
+		if c != nil && *c >= 0 {
+			return step.Int(*c)
+		}
+	}
+	return nil
 }
 
 func (r *vercelRecogniser) readContext(f *spanFacts, out *finding) {

@@ -369,3 +369,45 @@ func TestVercelForeignSpanCostsNoAllocation(t *testing.T) {
 	require.Zero(t, allocs)
 	require.False(t, r.recognise(f, &out))
 }
+
+func TestVercelV5BedrockInputGetsTheCacheFromProviderMetadata(t *testing.T) {
+	ts := newVercelSpan("ai.generateText.doGenerate")
+	a := ts.span.Attributes()
+	a.PutStr("ai.model.provider", "amazon-bedrock")
+	a.PutStr("ai.model.id", "us.anthropic.claude-3-7-sonnet-20250219-v1:0")
+	a.PutInt("ai.usage.inputTokens", 12)
+	a.PutInt("ai.usage.outputTokens", 30)
+	a.PutInt("ai.usage.totalTokens", 42)
+	a.PutInt("ai.usage.cachedInputTokens", 1500)
+	a.PutStr("ai.response.providerMetadata", `{"bedrock":{"usage":{"cacheReadInputTokens":1500,"cacheWriteInputTokens":200}}}`)
+	out := recogniseLLM(t, ts, "vercel")
+	p := out.patch
+	require.Equal(t, "aws.bedrock", p.ProviderName)
+	require.Equal(t, int64(1712), *p.PromptTokens, "12 uncached + 1500 read + 200 written")
+	require.Equal(t, int64(1742), *p.TotalTokens, "the total left the cache out too")
+	require.Equal(t, int64(1500), *p.CachedInputTokens)
+	require.Equal(t, int64(200), *p.CacheWriteTokens)
+}
+
+func TestVercelV5OpenAIInputIsKeptAsRecorded(t *testing.T) {
+	ts := newVercelSpan("ai.generateText.doGenerate")
+	a := ts.span.Attributes()
+	a.PutInt("ai.usage.inputTokens", 800)
+	a.PutInt("ai.usage.outputTokens", 48)
+	a.PutInt("ai.usage.cachedInputTokens", 512)
+	a.PutStr("ai.response.providerMetadata", `{"openai":{"cachedPromptTokens":512}}`)
+	p := recogniseLLM(t, ts, "vercel").patch
+	require.Equal(t, int64(800), *p.PromptTokens, "OpenAI's count includes the cache")
+	require.Nil(t, p.CacheWriteTokens)
+}
+
+func TestVercelBrokenProviderMetadataIsAProblem(t *testing.T) {
+	ts := newVercelSpan("ai.generateText.doGenerate")
+	a := ts.span.Attributes()
+	a.PutStr("ai.model.provider", "anthropic.messages")
+	a.PutInt("ai.usage.inputTokens", 4)
+	a.PutStr("ai.response.providerMetadata", `{"anthropic":`)
+	out := recogniseLLM(t, ts, "vercel")
+	require.Len(t, out.problems, 1)
+	require.Equal(t, int64(4), *out.patch.PromptTokens)
+}

@@ -85,6 +85,9 @@ type result struct {
 	patches   int     // step.patches entries written
 	nProblems int     // malformed attributes
 	problems  []error // the first ones, for the log
+	// contradictions are the steps whose counts contradict each other
+	// (tokens.go), with the instrumentation scope that emitted them.
+	contradictions []contradiction
 }
 
 const maxProblemsKept = 16
@@ -124,6 +127,9 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 				ws.scratch = finding{}
 				if !a.recognise(ws.facts, &ws.scratch) {
 					continue
+				}
+				if ws.scratch.role == roleLLM {
+					res.checkTokens(ss.Scope(), sp, &ws.scratch.patch)
 				}
 				res.nProblems += len(ws.scratch.problems)
 				for _, p := range ws.scratch.problems {
@@ -173,6 +179,9 @@ func (a *annotator) recognise(f *spanFacts, out *finding) bool {
 	}
 	if !found && out.ctx.empty() {
 		return false
+	}
+	if out.role == roleLLM {
+		normaliseTokens(&out.patch)
 	}
 	if out.role == roleNone {
 		out.role = roleContext
