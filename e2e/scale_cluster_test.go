@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"maps"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 )
 
@@ -144,7 +146,11 @@ func scrapeFiltered(t *testing.T, addr, name string, labels ...string) float64 {
 		if !allIn(line, labels) {
 			continue
 		}
-		fields := strings.Fields(line[strings.LastIndexByte(line, '}')+1:])
+		rest := line[len(metric):]
+		if i := strings.LastIndexByte(rest, '}'); i >= 0 {
+			rest = rest[i+1:]
+		}
+		fields := strings.Fields(rest)
 		require.NotEmpty(t, fields, "metrics line without a value: %q", line)
 		v, err := strconv.ParseFloat(fields[0], 64)
 		require.NoError(t, err, "metrics line %q", line)
@@ -216,19 +222,27 @@ func (c *scaleCluster) waitSettled(t *testing.T, timeout time.Duration) time.Dur
 
 // outcome compares the table with what `steps convert` gives for the run.
 type outcome struct {
-	want       int // records steps convert gives
-	lost       int // of those, not stored
-	duplicated int // rows beyond one per id
-	differing  int // stored, but not as steps convert gives them
-	extra      int // stored ids steps convert does not give
-	fields     map[string]int
-	example    string // the first differing id, with what differs
+	want       int            // records steps convert gives
+	lost       int            // of those, not stored
+	duplicated int            // rows beyond one per id
+	differing  int            // stored, but not as steps convert gives them
+	extra      int            // stored ids steps convert does not give
+	fields     map[string]int // differing records per field
+	example    string         // the first differing id, with what differs
+	lostBy     map[string]int // lost records per source
+	extraBy    map[string]int // extra records per source and model
 }
 
 func (o outcome) String() string {
 	s := fmt.Sprintf("%d records expected: %d lost, %d duplicated, %d differing, %d extra", o.want, o.lost, o.duplicated, o.differing, o.extra)
 	if o.differing > 0 {
 		s += fmt.Sprintf("; fields that differ (records): %v; first: %s", o.fields, o.example)
+	}
+	if o.lost > 0 {
+		s += fmt.Sprintf("; lost per source: %v", o.lostBy)
+	}
+	if o.extra > 0 {
+		s += fmt.Sprintf("; extra per source/model: %v", o.extraBy)
 	}
 	return s
 }
@@ -239,9 +253,18 @@ func measure(t *testing.T, dsn, table string, want map[string]record) outcome {
 	ids := idsOf(want)
 	got := withoutStoreFields(readRecordsChunked(t, pg, ids))
 	rows, distinct := tableRows(t, dsn, table)
-	o := outcome{want: len(want), lost: len(want) - len(got), duplicated: rows - distinct, extra: distinct - len(got), fields: map[string]int{}}
+	o := outcome{want: len(want), lost: len(want) - len(got), duplicated: rows - distinct, extra: distinct - len(got), fields: map[string]int{}, lostBy: map[string]int{}}
+	if o.extra > 0 {
+		o.extraBy = map[string]int{}
+		for _, r := range readRecordsChunked(t, pg, extraIDs(t, dsn, table, want)) {
+			o.extraBy[fmt.Sprintf("%v/%v", r["source"], r["model"])]++
+		}
+	}
 	for _, id := range ids {
 		g, ok := got[id]
+		if !ok {
+			o.lostBy[fmt.Sprint(want[id]["source"])]++
+		}
 		if !ok || recordsEqual(map[string]record{id: want[id]}, map[string]record{id: g}) {
 			continue
 		}
@@ -261,6 +284,27 @@ func measure(t *testing.T, dsn, table string, want map[string]record) outcome {
 		}
 	}
 	return o
+}
+
+// extraIDs lists the ids in the table that want does not hold.
+func extraIDs(t *testing.T, dsn, table string, want map[string]record) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT id FROM "+pgx.Identifier{"public", table}.Sanitize())
+	require.NoError(t, err)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	var out []string
+	for _, id := range ids {
+		if _, ok := want[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func unionKeys(a, b record) map[string]struct{} {

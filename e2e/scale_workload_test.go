@@ -31,7 +31,8 @@ const (
 // `steps replay` and converted with `steps convert`, so that the records
 // expected are known id for id.
 type scaleRun struct {
-	path     string
+	path     string // what is replayed
+	once     string // the same without the redelivered copies: what is converted
 	requests int
 	spans    int
 	traces   int
@@ -49,8 +50,15 @@ type scaleRun struct {
 //     apart in time. Letta steps keep their step_id, so the copies of every
 //     request are redeliveries of the same records, each under other trace
 //     ids, so from other step collectors;
-//   - the first whole copy of the request scaleRunGap before it, spans and
-//     ids unchanged: a redelivery after the trace was released.
+//   - the first whole copies of the request scaleRunGap before it, spans
+//     and ids unchanged: a redelivery after the trace was released.
+//
+// The records expected are those steps convert gives for the run without
+// the redelivered copies (run.once): a redelivery must change nothing.
+// Converting them in the same file would put both deliveries of a span in
+// one window, which steps convert does not take as one delivery: for
+// openinference/langchain_llm_wraps_openai_llm it gives the inner call a
+// step of its own then.
 func writeScaleRun(t *testing.T, root, dir string) scaleRun {
 	t.Helper()
 	fixtures, err := filepath.Glob(filepath.Join(root, "testdata", "*", "*.otlp.json"))
@@ -81,6 +89,10 @@ func writeScaleRun(t *testing.T, root, dir string) scaleRun {
 	for i := range lines {
 		lines[i] = ptrace.NewTraces()
 	}
+	redelivered := make([]ptrace.Traces, len(lines))
+	for i := range redelivered {
+		redelivered[i] = ptrace.NewTraces()
+	}
 	firstCopy := make([]ptrace.Traces, scaleRunLines)
 	for n := range scaleRunLines {
 		firstCopy[n] = ptrace.NewTraces()
@@ -94,7 +106,7 @@ func writeScaleRun(t *testing.T, root, dir string) scaleRun {
 			}
 		}
 		if n >= scaleRunGap {
-			appendCopy(lines[n], firstCopy[n-scaleRunGap])
+			appendCopy(redelivered[n], firstCopy[n-scaleRunGap])
 		}
 		for _, td := range rootLate {
 			children, roots := splitRoots(renamedCopy(td))
@@ -112,23 +124,34 @@ func writeScaleRun(t *testing.T, root, dir string) scaleRun {
 		}
 	}
 
-	run := scaleRun{path: filepath.Join(dir, "scale-run.otlp.json"), requests: len(lines)}
-	f, err := os.OpenFile(run.path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	run := scaleRun{path: filepath.Join(dir, "scale-run.otlp.json"), once: filepath.Join(dir, "scale-run-once.otlp.json"),
+		requests: len(lines)}
+	writeRequests(t, run.once, lines)
+	traces := map[pcommon.TraceID]struct{}{}
+	for n, line := range lines {
+		forEachSpan(line, func(s ptrace.Span) { traces[s.TraceID()] = struct{}{} })
+		appendCopy(line, redelivered[n])
+		run.spans += line.SpanCount()
+	}
+	writeRequests(t, run.path, lines)
+	run.traces = len(traces)
+	return run
+}
+
+// writeRequests writes one OTLP/JSON request per line.
+func writeRequests(t *testing.T, path string, lines []ptrace.Traces) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	require.NoError(t, err)
 	defer f.Close()
 	w := bufio.NewWriterSize(f, 1<<20)
-	traces := map[pcommon.TraceID]struct{}{}
 	for _, line := range lines {
-		run.spans += line.SpanCount()
-		forEachSpan(line, func(s ptrace.Span) { traces[s.TraceID()] = struct{}{} })
 		b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(line)
 		require.NoError(t, err)
 		_, err = w.Write(append(b, '\n'))
 		require.NoError(t, err)
 	}
 	require.NoError(t, w.Flush())
-	run.traces = len(traces)
-	return run
 }
 
 // renamedCopy is a copy of td with trace ids of its own.
