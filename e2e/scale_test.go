@@ -261,5 +261,7 @@ func scaleReshard(t *testing.T, s *scaleSetup) {
 		o, resent, time.Since(start).Round(time.Second))
 	require.Zero(t, o.lost, "a re-shard must not lose a step")
 	require.Zero(t, o.duplicated, "an id is stored twice")
-	require.Zero(t, o.extra, "records that steps convert does not give")
+	// A request in flight when the front tier stopped is sent again after
+	// its restart, whole.
+	requireOnlyKnownExtra(t, o)
 }
