@@ -6,6 +6,10 @@
 #   scripts/pg.sh start; export AGENTSTEPS_PG_DSN=$(scripts/pg.sh dsn)
 #   make scale-test
 #
+# Not in TEST_TARGETS: about six minutes warm on two cores (the front
+# tier's 60s retry window is waited out once), and a cold build-front took
+# nearly fifteen minutes on the shared machine.
+#
 # loadbalancingexporter v0.161.0 is the newest the module proxy serves, and
 # it does not resolve together with our v0.165.0 modules, so the front tier
 # is its own binary, built by its own ocb (see builder-frontend.yaml).
