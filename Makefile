@@ -92,7 +92,7 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
-	$(GO) vet -tags 'e2e jaeger reliability' ./e2e/
+	$(GO) vet -tags 'e2e jaeger reliability scale' ./e2e/
 
 clean:
 	rm -rf $(BUILD_DIR)

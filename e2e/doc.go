@@ -5,6 +5,9 @@
 //	e2e                  the pipeline to SQLite and PostgreSQL (make e2e)
 //	e2e jaeger           steps and their traces in a real Jaeger (make jaeger-e2e)
 //	e2e reliability      outage, crash and memory burst (make reliability)
+//	e2e reliability scale  a front tier and three step collectors (make scale-test;
+//	                     not part of make test)
 //
-// `make test` runs all of them, PostgreSQL and Jaeger included.
+// `make test` runs all of them but the scale suite, PostgreSQL and Jaeger
+// included.
 package e2e

@@ -101,3 +101,17 @@ func renameTraces(td ptrace.Traces, fresh map[pcommon.TraceID]pcommon.TraceID) {
 		}
 	}
 }
+
+// forEachSpan calls fn for every span of td, in order.
+func forEachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				fn(spans.At(k))
+			}
+		}
+	}
+}

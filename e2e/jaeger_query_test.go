@@ -212,19 +212,6 @@ func patchesFor(td ptrace.Traces, id string) []map[string]any {
 	return out
 }
 
-func forEachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				fn(spans.At(k))
-			}
-		}
-	}
-}
-
 // spansPerTrace counts the spans of each trace in the fixtures, which is
 // what Jaeger must hold once every span has gone on.
 func spansPerTrace(t *testing.T, fixtures []string) map[string]int {
