@@ -5,6 +5,7 @@
 //	e2e                  the pipeline to SQLite and PostgreSQL (make e2e)
 //	e2e jaeger           steps and their traces in a real Jaeger (make jaeger-e2e)
 //	e2e reliability      outage, crash and memory burst (make reliability)
+//	e2e metrics          step metrics in a real Prometheus (make metrics-e2e)
 //
-// `make test` runs all of them, PostgreSQL and Jaeger included.
+// `make test` runs all of them, PostgreSQL, Jaeger and Prometheus included.
 package e2e
