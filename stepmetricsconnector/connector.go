@@ -3,6 +3,7 @@ package stepmetricsconnector
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"sync"
 	"time"
 
@@ -74,8 +75,11 @@ type stepMetrics struct {
 	extraKey []string
 	exclude  map[string]bool
 
-	kvs []kv   // the current step's attributes, reused
-	key []byte // the current series key, reused
+	sc      scan
+	scanFn  func(string, pcommon.Value) bool
+	kvs     []kv          // the current step's attributes, reused
+	key     []byte        // the current series key, reused
+	attrsFn metrics.Attrs // c.putAttrs, made once rather than per call
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -101,6 +105,8 @@ func newConnector(logger *zap.Logger, cfg *Config, next consumer.Metrics, now fu
 		exclude:    map[string]bool{},
 		stop:       make(chan struct{}),
 	}
+	c.attrsFn, c.scanFn = c.putAttrs, c.scanAttr
+	c.sc.extra = make([]string, len(cfg.Dimensions))
 	for _, d := range cfg.Dimensions {
 		f, _ := step.FieldByName(d.Name)
 		c.extraKey = append(c.extraKey, f.Key)
@@ -166,16 +172,90 @@ func (c *stepMetrics) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
 	return nil
 }
 
+// scan is what one walk over a span's attributes found.
+type scan struct {
+	found   bool // a step.* field of an anchor
+	patches bool // step.patches
+	err     error
+	rec     step.Step // the anchor's fields
+	cost    pcommon.Value
+	hasCost bool
+	extra   []string
+}
+
+// consumeSpan walks the span's attributes once. An anchor's step.* fields
+// are set through the step package's fields (step.FieldByKey, Field.Set),
+// with step.Read's rules: a bad value or a missing id rejects the anchor.
+// A span with step.patches goes through step.Read itself (the rare path).
 func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	attrs := sp.Attributes()
+	// Most spans carry no step. Two lookups skip them faster than a walk;
+	// step.* fields without step.id would be rejected anyway, as
+	// step.Read rejects them, and count nowhere.
+	if _, ok := attrs.Get(c.idKey); !ok {
+		if _, ok := attrs.Get(step.PatchesKey); !ok {
+			return
+		}
+	}
+	c.sc.found, c.sc.patches, c.sc.err, c.sc.hasCost = false, false, nil, false
+	c.sc.rec = step.Step{}
+	clear(c.sc.extra)
+	attrs.Range(c.scanFn)
+	if c.sc.patches {
+		c.consumeRead(sp, attrs, now)
+		return
+	}
+	if !c.sc.found {
+		return
+	}
+	if c.sc.err == nil && c.sc.rec.ID == "" {
+		c.sc.err = step.ErrNoID
+	}
+	if c.sc.err != nil {
+		c.reject(sp, c.sc.err)
+		return
+	}
+	st := c.state(c.sc.rec.ID, now)
+	c.merge(st, &c.sc.rec)
+	c.anchor(st, sp, c.sc.extra)
+	if c.sc.hasCost {
+		c.mergeCost(st, c.sc.cost)
+	}
+	c.count(st, now)
+}
+
+// scanAttr is the body of the walk, made once (see newConnector).
+func (c *stepMetrics) scanAttr(k string, v pcommon.Value) bool {
+	if len(k) <= len(step.Prefix) || k[:len(step.Prefix)] != step.Prefix {
+		return true
+	}
+	for i, ek := range c.extraKey {
+		if k == ek {
+			c.sc.extra[i] = v.AsString()
+		}
+	}
+	switch k {
+	case step.PatchesKey:
+		c.sc.patches = true
+		return true
+	case costUSDKey:
+		c.sc.cost, c.sc.hasCost = v, true
+		return true
+	}
+	if f, ok := step.FieldByKey(k); ok {
+		c.sc.found = true
+		if err := f.Set(&c.sc.rec, v); err != nil && c.sc.err == nil {
+			c.sc.err = fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return true
+}
+
+// consumeRead counts the patches of a span that carries step.patches.
+func (c *stepMetrics) consumeRead(sp ptrace.Span, attrs pcommon.Map, now time.Time) {
 	patches, errs := step.Read(attrs)
 	for _, err := range errs {
-		c.rejected++
-		c.logger.Debug("step metrics: bad step patch skipped",
-			zap.Stringer("trace_id", sp.TraceID()), zap.Stringer("span_id", sp.SpanID()), zap.Error(err))
-	}
-	if len(patches) == 0 {
-		return
+		c.reject(sp, err)
 	}
 	anchorID := ""
 	if v, ok := attrs.Get(c.idKey); ok && v.Type() == pcommon.ValueTypeStr {
@@ -184,17 +264,30 @@ func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	for i := range patches {
 		p := &patches[i]
 		st := c.state(p.ID, now)
-		st.rec.Merge(p)
-		// What the metrics never read need not be remembered.
-		st.rec.ErrorData, st.rec.Tags = nil, nil
-		isAnchor := i == 0 && p.ID == anchorID
-		if isAnchor {
-			c.readAnchor(st, sp, attrs)
+		c.merge(st, p)
+		if i == 0 && p.ID == anchorID {
+			c.anchor(st, sp, c.sc.extra)
+			if c.sc.hasCost {
+				c.mergeCost(st, c.sc.cost)
+			}
 		} else {
 			c.readPatchCost(st, attrs, p.ID)
 		}
 		c.count(st, now)
 	}
+}
+
+func (c *stepMetrics) reject(sp ptrace.Span, err error) {
+	c.rejected++
+	c.logger.Debug("step metrics: bad step patch skipped",
+		zap.Stringer("trace_id", sp.TraceID()), zap.Stringer("span_id", sp.SpanID()), zap.Error(err))
+}
+
+// merge folds patch p into the step's record. What the metrics never read
+// need not be remembered.
+func (c *stepMetrics) merge(st *stepState, p *step.Step) {
+	st.rec.Merge(p)
+	st.rec.ErrorData, st.rec.Tags = nil, nil
 }
 
 // state returns the remembered state of step id, a fresh one if the step
@@ -209,20 +302,20 @@ func (c *stepMetrics) state(id string, now time.Time) *stepState {
 	return st
 }
 
-// readAnchor takes from the anchor span what the record does not hold:
-// the exemplar's ids, the configured dimensions and the cost.
-func (c *stepMetrics) readAnchor(st *stepState, sp ptrace.Span, attrs pcommon.Map) {
+// anchor takes from the anchor span what the record does not hold: the
+// exemplar's ids and the configured dimensions (first value seen wins).
+func (c *stepMetrics) anchor(st *stepState, sp ptrace.Span, extra []string) {
 	st.ex, st.hasEx = metrics.Exemplar{TraceID: sp.TraceID(), SpanID: sp.SpanID()}, true
-	if len(c.extraKey) > 0 && st.extra == nil {
-		st.extra = make([]string, len(c.extraKey))
+	if len(extra) == 0 {
+		return
 	}
-	for i, key := range c.extraKey {
-		if v, ok := attrs.Get(key); ok && st.extra[i] == "" {
-			st.extra[i] = v.AsString()
+	if st.extra == nil {
+		st.extra = make([]string, len(extra))
+	}
+	for i, v := range extra {
+		if st.extra[i] == "" {
+			st.extra[i] = v
 		}
-	}
-	if v, ok := attrs.Get(costUSDKey); ok {
-		c.mergeCost(st, v)
 	}
 }
 
@@ -381,9 +474,10 @@ func (c *stepMetrics) put(k, v string) {
 	}
 }
 
-// seriesKey joins c.kvs into one key. 0x00 and 0x01 never occur in the
-// keys and are rare enough in values for a key clash to need both.
-func (c *stepMetrics) seriesKey() metrics.Key {
+// seriesKey joins c.kvs into one key, in c.key. 0x00 and 0x01 never
+// occur in the keys and are rare enough in values for a key clash to need
+// both.
+func (c *stepMetrics) seriesKey() []byte {
 	c.key = c.key[:0]
 	for _, p := range c.kvs {
 		c.key = append(c.key, p.k...)
@@ -391,7 +485,7 @@ func (c *stepMetrics) seriesKey() metrics.Key {
 		c.key = append(c.key, p.v...)
 		c.key = append(c.key, 0)
 	}
-	return metrics.Key(c.key)
+	return c.key
 }
 
 func (c *stepMetrics) putAttrs(m pcommon.Map) {
@@ -402,11 +496,11 @@ func (c *stepMetrics) putAttrs(m pcommon.Map) {
 }
 
 func (c *stepMetrics) add(s *metrics.Sums, v float64, ex *metrics.Exemplar, now time.Time) {
-	s.Add(c.seriesKey(), c.putAttrs, v, ex, now)
+	s.Add(c.seriesKey(), c.attrsFn, v, ex, now)
 }
 
 func (c *stepMetrics) observe(h *metrics.Histograms, v float64, ex *metrics.Exemplar, now time.Time) {
-	h.Observe(c.seriesKey(), c.putAttrs, v, ex, now)
+	h.Observe(c.seriesKey(), c.attrsFn, v, ex, now)
 }
 
 // exemplar is the step's anchor span, or the ids the record names when

@@ -185,3 +185,31 @@ func TestRedeliveryAfterStepMemoryCountsTwice(t *testing.T) {
 		total(points(sink, false), metricStepTokens, map[string]any{attrTokenType: tokenInput}), once.tokens[tokenInput],
 		total(points(sink, false), metricStepCount, nil), once.finished)
 }
+
+// TestReadsWhatStepCollectReads: the connector's single walk over each
+// span gives, for every step, the record that step.Collect (the
+// exporter's reading) merges, in every field the metrics use.
+func TestReadsWhatStepCollectReads(t *testing.T) {
+	c, _, _ := newTestConnector(t, nil)
+	records := map[string]*step.Step{}
+	for _, fx := range fixtures(t) {
+		for _, td := range annotateSplit(t, fx) {
+			require.Empty(t, step.Collect(td, records))
+			consume(t, c, td)
+		}
+	}
+	require.Equal(t, len(records), c.memory.Len())
+	project := func(r *step.Step) step.Step {
+		return step.Step{
+			ID: r.ID, ProviderName: r.ProviderName, Model: r.Model, AgentID: r.AgentID, ServiceName: r.ServiceName,
+			FinishReason: r.FinishReason, ErrorType: r.ErrorType, Status: r.Status, StartTime: r.StartTime, EndTime: r.EndTime,
+			PromptTokens: r.PromptTokens, CompletionTokens: r.CompletionTokens, CachedInputTokens: r.CachedInputTokens,
+			CacheWriteTokens: r.CacheWriteTokens, ReasoningTokens: r.ReasoningTokens, TraceID: r.TraceID, SpanID: r.SpanID,
+		}
+	}
+	for id, want := range records {
+		st, ok := c.memory.Peek(id)
+		require.True(t, ok, id)
+		require.Equal(t, project(want), project(&st.rec), id)
+	}
+}

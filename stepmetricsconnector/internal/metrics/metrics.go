@@ -18,8 +18,8 @@ import (
 // spanmetrics do: otel.metric.overflow="true".
 const OverflowKey = "otel.metric.overflow"
 
-// Key identifies a series by its attribute values (the connector joins them
-// with a separator that no value holds).
+// Key identifies a series by its attributes (the connector joins keys and
+// values with separators).
 type Key string
 
 // Attrs builds a new series' attributes; it is called once per series.
@@ -70,9 +70,10 @@ type set[T any] struct {
 }
 
 // get returns the series for key, creating it (or the overflow series past
-// the limit) with the attributes from attrs.
-func (s *set[T]) get(key Key, attrs Attrs, now time.Time, mk func(series) *T, base func(*T) *series) *T {
-	if p, ok := s.m[key]; ok {
+// the limit) with the attributes from attrs. The key is copied only when a
+// series is made.
+func (s *set[T]) get(key []byte, attrs Attrs, now time.Time, mk func(series) *T, base func(*T) *series) *T {
+	if p, ok := s.m[Key(key)]; ok {
 		base(p).lastSeen = now
 		return p
 	}
@@ -87,13 +88,14 @@ func (s *set[T]) get(key Key, attrs Attrs, now time.Time, mk func(series) *T, ba
 			base(p).lastSeen = now
 			return p
 		}
-		key = OverflowKey
 		sr.attrs.PutBool(OverflowKey, true)
-	} else {
-		attrs(sr.attrs)
+		p := mk(sr)
+		s.m[OverflowKey] = p
+		return p
 	}
+	attrs(sr.attrs)
 	p := mk(sr)
-	s.m[key] = p
+	s.m[Key(key)] = p
 	return p
 }
 
@@ -131,7 +133,7 @@ func NewSums(limits Limits, isInt bool) *Sums {
 func sumBase(p *Sum) *series { return &p.series }
 
 // Add adds v (>= 0) to the series of key, with an exemplar when ex is set.
-func (s *Sums) Add(key Key, attrs Attrs, v float64, ex *Exemplar, now time.Time) {
+func (s *Sums) Add(key []byte, attrs Attrs, v float64, ex *Exemplar, now time.Time) {
 	p := s.get(key, attrs, now, func(sr series) *Sum { return &Sum{series: sr} }, sumBase)
 	p.value += v
 	p.addExemplar(s.limits.Exemplars, ex, v, now)
@@ -195,7 +197,7 @@ func histBase(p *Histogram) *series { return &p.series }
 // Observe records v in the series of key. A value equal to a boundary
 // falls in the bucket that boundary closes, as OTLP defines (upper bound
 // inclusive).
-func (h *Histograms) Observe(key Key, attrs Attrs, v float64, ex *Exemplar, now time.Time) {
+func (h *Histograms) Observe(key []byte, attrs Attrs, v float64, ex *Exemplar, now time.Time) {
 	p := h.get(key, attrs, now, func(sr series) *Histogram {
 		return &Histogram{series: sr, counts: make([]uint64, len(h.bounds)+1)}
 	}, histBase)

@@ -18,7 +18,7 @@ func TestHistogramBoundaryValueFallsInTheBucketItCloses(t *testing.T) {
 	h := NewHistograms([]float64{1, 4, 16}, Limits{})
 	now := time.Unix(100, 0)
 	for _, v := range []float64{0, 1, 2, 4, 16, 17} {
-		h.Observe("k", attrs("a", "b"), v, nil, now)
+		h.Observe([]byte("k"), attrs("a", "b"), v, nil, now)
 	}
 	m := pmetric.NewMetric()
 	h.Build(m, pcommon.NewTimestampFromTime(now), pmetric.AggregationTemporalityCumulative)
@@ -33,7 +33,7 @@ func TestOverflowSeriesPastTheLimit(t *testing.T) {
 	s := NewSums(Limits{Cardinality: 2}, true)
 	now := time.Unix(100, 0)
 	for i := range 5 {
-		s.Add(Key(fmt.Sprint(i)), attrs("i", fmt.Sprint(i)), 1, nil, now)
+		s.Add([]byte(fmt.Sprint(i)), attrs("i", fmt.Sprint(i)), 1, nil, now)
 	}
 	require.Equal(t, 3, s.Len())
 	require.Equal(t, 3, s.Overflowed())
@@ -54,8 +54,8 @@ func TestOverflowSeriesPastTheLimit(t *testing.T) {
 func TestExpireDropsSeriesNotSeen(t *testing.T) {
 	s := NewSums(Limits{}, false)
 	t0 := time.Unix(100, 0)
-	s.Add("old", attrs("a", "old"), 1, nil, t0)
-	s.Add("new", attrs("a", "new"), 1, nil, t0.Add(time.Minute))
+	s.Add([]byte("old"), attrs("a", "old"), 1, nil, t0)
+	s.Add([]byte("new"), attrs("a", "new"), 1, nil, t0.Add(time.Minute))
 	s.Expire(t0.Add(30 * time.Second))
 	require.Equal(t, 1, s.Len())
 }
@@ -65,9 +65,9 @@ func TestExpireDropsSeriesNotSeen(t *testing.T) {
 // Run: go test ./stepmetricsconnector/internal/metrics -run '^$' -bench .
 func BenchmarkSumsAdd(b *testing.B) {
 	s := NewSums(Limits{Cardinality: 2000, Exemplars: 5}, true)
-	keys := make([]Key, 64)
+	keys := make([][]byte, 64)
 	for i := range keys {
-		keys[i] = Key(fmt.Sprintf("gen_ai.provider.name\x01openai\x00gen_ai.response.model\x01model-%d\x00", i))
+		keys[i] = []byte(fmt.Sprintf("gen_ai.provider.name\x01openai\x00gen_ai.response.model\x01model-%d\x00", i))
 	}
 	now := time.Unix(100, 0)
 	ex := &Exemplar{}
@@ -82,9 +82,9 @@ func BenchmarkHistogramsObserve(b *testing.B) {
 	h := NewHistograms([]float64{1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864}, Limits{Cardinality: 2000})
 	now := time.Unix(100, 0)
 	a := attrs("a", "b")
-	keys := make([]Key, 16)
+	keys := make([][]byte, 16)
 	for i := range keys {
-		keys[i] = Key(fmt.Sprint("series-", i))
+		keys[i] = []byte(fmt.Sprint("series-", i))
 	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
