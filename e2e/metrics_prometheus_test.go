@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +120,33 @@ func TestRealPrometheusSumsEqualWhatSQLiteStored(t *testing.T) {
 		awaitQuery(t, prom, otelcol, name, q, func(r promResult) bool { return maps.Equal(r, expect[name]) })
 	}
 	t.Logf("Prometheus answers the same sums as SQLite for %d records", len(stored))
+
+	// The README's PromQL: each runs, and answers a series for every
+	// metric there is (cost only once records carry a cost). rate() needs
+	// two scrapes of a series: wait for them.
+	for _, q := range readmePromQL(t, filepath.Join(root, "stepmetricsconnector", "README.md")) {
+		_, err := prom.query(q)
+		require.NoError(t, err, "README query %s", q)
+		if expect["cost"][""] == 0 && strings.Contains(q, "cost") {
+			continue
+		}
+		awaitQuery(t, prom, otelcol, "README query", q, func(r promResult) bool { return len(r) > 0 })
+	}
+}
+
+// readmePromQL returns the ```promql blocks of a README.
+func readmePromQL(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var out []string
+	for _, part := range strings.Split(string(b), "```promql\n")[1:] {
+		q, _, ok := strings.Cut(part, "```")
+		require.True(t, ok, "%s: unterminated promql block", path)
+		out = append(out, strings.TrimSpace(q))
+	}
+	require.Len(t, out, 4, "%s: the four questions' queries", path)
+	return out
 }
 
 // storedSums is what the records add up to, shaped as the queries answer.
