@@ -37,10 +37,43 @@ const (
 // tokenTypes names the token amounts as gen_ai.token.type values.
 var tokenTypes = [amountCost]string{tokenInput, tokenOutput, tokenCacheRead, tokenCacheWrite, tokenReasoning}
 
+// stepRec is the part of a step's record that the metrics read, merged
+// from every part seen so far. Field names are step.Step's.
+type stepRec struct {
+	ProviderName, Model, AgentID, ServiceName string
+	FinishReason, ErrorType, TraceID, SpanID  string
+	Status                                    step.Status
+	StartTime, EndTime                        step.Time
+	PromptTokens, CompletionTokens            *int64
+	CachedInputTokens, CacheWriteTokens       *int64
+	ReasoningTokens                           *int64
+}
+
+// merge folds patch p into r with the step package's merge rule, through
+// a scratch record: r holds only what the metrics read (about 200 bytes
+// rather than step.Step's 570), since every remembered step costs memory.
+func (r *stepRec) merge(p, scratch *step.Step) {
+	*scratch = step.Step{
+		ProviderName: r.ProviderName, Model: r.Model, AgentID: r.AgentID, ServiceName: r.ServiceName,
+		FinishReason: r.FinishReason, ErrorType: r.ErrorType, TraceID: r.TraceID, SpanID: r.SpanID,
+		Status: r.Status, StartTime: r.StartTime, EndTime: r.EndTime,
+		PromptTokens: r.PromptTokens, CompletionTokens: r.CompletionTokens,
+		CachedInputTokens: r.CachedInputTokens, CacheWriteTokens: r.CacheWriteTokens, ReasoningTokens: r.ReasoningTokens,
+	}
+	scratch.Merge(p)
+	*r = stepRec{
+		ProviderName: scratch.ProviderName, Model: scratch.Model, AgentID: scratch.AgentID, ServiceName: scratch.ServiceName,
+		FinishReason: scratch.FinishReason, ErrorType: scratch.ErrorType, TraceID: scratch.TraceID, SpanID: scratch.SpanID,
+		Status: scratch.Status, StartTime: scratch.StartTime, EndTime: scratch.EndTime,
+		PromptTokens: scratch.PromptTokens, CompletionTokens: scratch.CompletionTokens,
+		CachedInputTokens: scratch.CachedInputTokens, CacheWriteTokens: scratch.CacheWriteTokens, ReasoningTokens: scratch.ReasoningTokens,
+	}
+}
+
 // stepState is what the connector remembers of one step: the record merged
 // from every part seen so far, and what of it was already counted.
 type stepState struct {
-	rec     step.Step
+	rec     stepRec
 	cost    float64
 	hasCost bool
 	extra   []string // values of the configured dimensions; "" unknown
@@ -76,10 +109,14 @@ type stepMetrics struct {
 	exclude  map[string]bool
 
 	sc      scan
+	scratch step.Step // stepRec.merge's, reused
 	scanFn  func(string, pcommon.Value) bool
-	kvs     []kv          // the current step's attributes, reused
-	key     []byte        // the current series key, reused
-	attrsFn metrics.Attrs // c.putAttrs, made once rather than per call
+	kvs     []kv   // the current step's attributes, reused
+	key     []byte // the current series key, reused
+	// baseN and baseKeyLen are the base attributes' count in kvs and
+	// length in key: the prefix every series of the step shares.
+	baseN, baseKeyLen int
+	attrsFn           metrics.Attrs // c.putAttrs, made once rather than per call
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -283,11 +320,9 @@ func (c *stepMetrics) reject(sp ptrace.Span, err error) {
 		zap.Stringer("trace_id", sp.TraceID()), zap.Stringer("span_id", sp.SpanID()), zap.Error(err))
 }
 
-// merge folds patch p into the step's record. What the metrics never read
-// need not be remembered.
+// merge folds patch p into the step's record.
 func (c *stepMetrics) merge(st *stepState, p *step.Step) {
-	st.rec.Merge(p)
-	st.rec.ErrorData, st.rec.Tags = nil, nil
+	st.rec.merge(p, &c.scratch)
 }
 
 // state returns the remembered state of step id, a fresh one if the step
@@ -466,6 +501,12 @@ func (c *stepMetrics) baseAttrs(st *stepState) {
 		}
 		c.put(c.extraKey[i], v)
 	}
+	c.baseN = len(c.kvs)
+	c.key = c.key[:0]
+	for _, p := range c.kvs {
+		c.key = appendKV(c.key, p)
+	}
+	c.baseKeyLen = len(c.key)
 }
 
 func (c *stepMetrics) put(k, v string) {
@@ -477,15 +518,21 @@ func (c *stepMetrics) put(k, v string) {
 // seriesKey joins c.kvs into one key, in c.key. 0x00 and 0x01 never
 // occur in the keys and are rare enough in values for a key clash to need
 // both.
+// The base attributes' part is built once per step (see baseAttrs) and
+// only the metric's own attributes are appended per series.
 func (c *stepMetrics) seriesKey() []byte {
-	c.key = c.key[:0]
-	for _, p := range c.kvs {
-		c.key = append(c.key, p.k...)
-		c.key = append(c.key, 1)
-		c.key = append(c.key, p.v...)
-		c.key = append(c.key, 0)
+	c.key = c.key[:c.baseKeyLen]
+	for _, p := range c.kvs[c.baseN:] {
+		c.key = appendKV(c.key, p)
 	}
 	return c.key
+}
+
+func appendKV(b []byte, p kv) []byte {
+	b = append(b, p.k...)
+	b = append(b, 1)
+	b = append(b, p.v...)
+	return append(b, 0)
 }
 
 func (c *stepMetrics) putAttrs(m pcommon.Map) {
