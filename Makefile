@@ -85,7 +85,7 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
-	$(GO) vet -tags 'e2e jaeger reliability' ./e2e/
+	$(GO) vet -tags 'e2e jaeger reliability metrics' ./e2e/
 
 clean:
 	rm -rf $(BUILD_DIR)
