@@ -318,3 +318,10 @@ func TestLifecycleFlushesOnTickAndAtShutdown(t *testing.T) {
 	require.NoError(t, conn.Shutdown(ctx), "a second shutdown is harmless")
 	require.Equal(t, n, len(sink.AllMetrics()))
 }
+
+// TestShutdownWithoutStart: a collector that fails to start another
+// component shuts this one down without having started it.
+func TestShutdownWithoutStart(t *testing.T) {
+	c, _, _ := newTestConnector(t, nil)
+	require.NoError(t, c.Shutdown(context.Background()))
+}
