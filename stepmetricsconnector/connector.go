@@ -220,15 +220,15 @@ type scan struct {
 	extra   []string
 }
 
-// consumeSpan walks the span's attributes once. An anchor's step.* fields
-// are set through the step package's fields (step.FieldByKey, Field.Set),
+// consumeSpan skips a span with neither step.id nor step.patches, and
+// walks the attributes of any other once. An anchor's step.* fields are
+// set through the step package's fields (step.FieldByKey, Field.Set),
 // with step.Read's rules: a bad value or a missing id rejects the anchor.
 // A span with step.patches goes through step.Read itself (the rare path).
 func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	attrs := sp.Attributes()
-	// Most spans carry no step. Two lookups skip them faster than a walk;
-	// step.* fields without step.id would be rejected anyway, as
-	// step.Read rejects them, and count nowhere.
+	// Most spans carry no step: two lookups skip them. step.* fields
+	// without step.id count nowhere either way (step.Read rejects them).
 	if _, ok := attrs.Get(c.idKey); !ok {
 		if _, ok := attrs.Get(step.PatchesKey); !ok {
 			return
