@@ -19,7 +19,7 @@ STEPS := $(BUILD_DIR)/steps
 # sources and what they embed, not tests, test data or docs), the module
 # files and the builder manifest.
 COMPONENT_FILES = $(shell find $(1) -type f ! -name '*_test.go' ! -name '*.md' ! -path '*/testdata/*' 2>/dev/null)
-COLLECTOR_SRCS := $(call COMPONENT_FILES,step stepprocessor stepexporter) go.mod go.sum builder-config.yaml
+COLLECTOR_SRCS := $(call COMPONENT_FILES,step stepprocessor stepexporter stepmetricsconnector) go.mod go.sum builder-config.yaml
 STEPS_SRCS := $(call COMPONENT_FILES,cmd/steps step stepprocessor stepexporter) go.mod go.sum
 
 # Our Go files, not the generated distribution nor the tools.
@@ -92,7 +92,7 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
-	$(GO) vet -tags 'e2e jaeger reliability scale' ./e2e/
+	$(GO) vet -tags 'e2e jaeger reliability scale metrics' ./e2e/
 
 clean:
 	rm -rf $(BUILD_DIR)

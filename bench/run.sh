@@ -20,6 +20,7 @@ run() {
 
 run processor . go test ./stepprocessor -run '^$' -bench 'BenchmarkProcessor|BenchmarkBufferMemory' -benchtime 20x -count "$count"
 run ottl bench go test ./ottl -run '^$' -bench BenchmarkOTTL -benchtime 20x -count "$count"
+run stepmetrics bench go test ./stepmetrics -run '^$' -bench BenchmarkStepMetrics -benchtime 40x -count "$count"
 run sqlite . go test ./stepexporter/sqlitestore -run '^$' -bench SQLiteUpsert -benchtime 5x -count "$count"
 if [ -n "${AGENTSTEPS_PG_DSN:-}" ]; then
 	run postgres . go test ./stepexporter/pgstore -run '^$' -bench PostgresUpsert -benchtime 5x -count "$count"

@@ -82,6 +82,7 @@ func TestJaegerOverlaySendsEverySpanWithItsStepTags(t *testing.T) {
 		"--set", "receivers::otlp::protocols::grpc::endpoint="+grpcAddr,
 		"--set", "receivers::otlp::protocols::http::endpoint="+httpAddr,
 		"--set", "extensions::health_check::endpoint="+healthAddr,
+		"--set", "exporters::prometheus::endpoint="+loopback(freePort(t)),
 		"--set", "exporters::step::sqlite::path="+filepath.Join(dir, "steps.db"),
 		"--set", "processors::step::wait=500ms",
 		"--set", "service::telemetry::metrics::level=none")

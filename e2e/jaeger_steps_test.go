@@ -31,7 +31,7 @@ exporters:
 service:
   pipelines:
     traces:
-      exporters: [step/postgres, otlp_grpc/jaeger]
+      exporters: [step/postgres, step_metrics, otlp_grpc/jaeger]
 `
 
 // stepTagFields are the record fields the anchor span must show in Jaeger
@@ -110,6 +110,7 @@ func startCollectorForJaeger(t *testing.T, root, collector, dir, table, traceURL
 		"--set", "receivers::otlp::protocols::grpc::endpoint="+grpcAddr,
 		"--set", "receivers::otlp::protocols::http::endpoint="+httpAddr,
 		"--set", "extensions::health_check::endpoint="+healthAddr,
+		"--set", "exporters::prometheus::endpoint="+loopback(freePort(t)),
 		// config.yaml's SQLite exporter is no longer in the pipeline; keep
 		// its file out of the repository all the same.
 		"--set", "exporters::step::sqlite::path="+filepath.Join(dir, "unused.db"),

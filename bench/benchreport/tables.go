@@ -152,3 +152,39 @@ func e2eTable(w io.Writer, r *result) {
 			100*extra, verdict(extra, 0.15, true))
 	}
 }
+
+func stepMetricsTable(w io.Writer, r *result) {
+	const b = "BenchmarkStepMetrics/"
+	fmt.Fprintf(w, "## Step metrics connector against spanmetrics\n\n"+
+		"The same annotated batch (every fixture after the step processor), in the\n"+
+		"`bench/` module: ConsumeTraces of contrib's spanmetricsconnector v0.165.1\n"+
+		"and of step_metrics, both with their default config. cold: a new\n"+
+		"connector per iteration (every series and step new); warm: one connector\n"+
+		"fed the batch again (series exist; step_metrics remembers every step).\n"+
+		"cpu-ns/span is the process's CPU time while the body ran, less disturbed\n"+
+		"than wall time on a loaded machine. spanmetrics counts spans and\n"+
+		"durations; step_metrics emits five metrics per step.\n\n")
+	command(w, r)
+	fmt.Fprintf(w, "| row | ns/span | cpu-ns/span | B/span | allocs/span | cpu × spanmetrics |\n|---|---|---|---|---|---|\n")
+	for _, row := range []struct{ name, base string }{
+		{"floor_read", ""},
+		{"spanmetrics/cold", ""},
+		{"step_metrics/cold", "spanmetrics/cold"},
+		{"spanmetrics/warm", ""},
+		{"step_metrics/warm", "spanmetrics/warm"},
+	} {
+		ns, ok := r.median(b+row.name, "ns/span")
+		cpu, okc := r.median(b+row.name, "cpu-ns/span")
+		by, _ := r.median(b+row.name, "B/span")
+		al, _ := r.median(b+row.name, "allocs/span")
+		ratio := ""
+		if row.base != "" {
+			base, okb := r.median(b+row.base, "cpu-ns/span")
+			if okb && okc {
+				ratio = fmt.Sprintf("%.2f (%s)", cpu/base, verdict(cpu/base, 1, true))
+			}
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.2f | %s |\n", row.name, num(ns, ok, "%.0f"), num(cpu, okc, "%.0f"), by, al, ratio)
+	}
+	fmt.Fprintf(w, "\nTarget: step_metrics costs at most what spanmetrics costs per span.\n\n")
+}

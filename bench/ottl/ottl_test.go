@@ -1,13 +1,7 @@
 package ottl
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/ottl"
@@ -20,13 +14,13 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"github.com/agentsteps/collector/bench/internal/spanbatch"
 	"github.com/agentsteps/collector/step"
 	"github.com/agentsteps/collector/stepprocessor"
 )
 
-// benchSpans is the least number of spans in the batch, as in
-// stepprocessor's BenchmarkProcessor.
-const benchSpans = 10000
+// root is the repository, whose testdata make the mixed batch.
+const root = "../.."
 
 // BenchmarkOTTL runs, on the mixed batch of every fixture decoded from
 // protobuf, the OTTL engine that transformprocessor runs, with the two ways
@@ -34,17 +28,17 @@ const benchSpans = 10000
 // floors and the step processor (stateless) measured in the same run.
 // Run (from bench/): go test ./ottl -run '^$' -bench BenchmarkOTTL -benchtime 20x -count 5
 func BenchmarkOTTL(b *testing.B) {
-	payload, spans := mixedBatch(b)
+	payload, spans := spanbatch.Mixed(b, root)
 	ctx := context.Background()
 
 	b.Run("floor_read", func(b *testing.B) {
-		perSpan(b, payload, spans, readAll)
+		spanbatch.PerSpan(b, payload, spans, nil, spanbatch.ReadAll)
 	})
 	b.Run("floor_read_write", func(b *testing.B) {
 		anchors := anchorRecords(b, payload)
-		perSpan(b, payload, spans, func(td ptrace.Traces) {
-			readAll(td)
-			eachSpan(td, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) {
+		spanbatch.PerSpan(b, payload, spans, nil, func(td ptrace.Traces) {
+			spanbatch.ReadAll(td)
+			spanbatch.EachSpan(td, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) {
 				if r, ok := anchors[spanKey{sp.TraceID(), sp.SpanID()}]; ok {
 					step.Write(sp.Attributes(), &r)
 				}
@@ -57,7 +51,7 @@ func BenchmarkOTTL(b *testing.B) {
 		cfg.Wait = 0
 		p, err := f.CreateTraces(ctx, processortest.NewNopSettings(f.Type()), cfg, consumertest.NewNop())
 		require.NoError(b, err)
-		perSpan(b, payload, spans, func(td ptrace.Traces) { _ = p.ConsumeTraces(ctx, td) })
+		spanbatch.PerSpan(b, payload, spans, nil, func(td ptrace.Traces) { _ = p.ConsumeTraces(ctx, td) })
 	})
 	for _, v := range []struct {
 		name       string
@@ -65,7 +59,7 @@ func BenchmarkOTTL(b *testing.B) {
 	}{{"ottl_where_chain", whereChain()}, {"ottl_coalesce", coalesce()}} {
 		b.Run(v.name, func(b *testing.B) {
 			seq := newSequence(b, v.statements)
-			perSpan(b, payload, spans, func(td ptrace.Traces) { runSequence(ctx, &seq, td) })
+			spanbatch.PerSpan(b, payload, spans, nil, func(td ptrace.Traces) { runSequence(ctx, &seq, td) })
 		})
 	}
 }
@@ -73,7 +67,7 @@ func BenchmarkOTTL(b *testing.B) {
 // TestVariantsCopyTheSameKeys checks that the baseline does its job: both
 // variants write the same step.* values, and they write some.
 func TestVariantsCopyTheSameKeys(t *testing.T) {
-	payload, _ := mixedBatch(t)
+	payload, _ := spanbatch.Mixed(t, root)
 	ctx := context.Background()
 	out := map[string]map[string]string{}
 	for name, st := range map[string][]string{"where": whereChain(), "coalesce": coalesce()} {
@@ -83,7 +77,7 @@ func TestVariantsCopyTheSameKeys(t *testing.T) {
 		runSequence(ctx, &seq, td)
 		got := map[string]string{}
 		n := 0
-		eachSpan(td, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) {
+		spanbatch.EachSpan(td, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) {
 			n++
 			sp.Attributes().Range(func(k string, v pcommon.Value) bool {
 				if len(k) > 5 && k[:5] == "step." {
@@ -112,7 +106,7 @@ func newSequence(tb testing.TB, statements []string) ottl.StatementSequence[*ott
 // runSequence executes the statements on every span, as transformprocessor
 // does for a span-context statement group.
 func runSequence(ctx context.Context, seq *ottl.StatementSequence[*ottlspan.TransformContext], td ptrace.Traces) {
-	eachSpan(td, func(rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, sp ptrace.Span) {
+	spanbatch.EachSpan(td, func(rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, sp ptrace.Span) {
 		tCtx := ottlspan.NewTransformContext(rs, ss, sp)
 		if err := seq.Execute(ctx, tCtx); err != nil {
 			panic(err)
@@ -120,8 +114,6 @@ func runSequence(ctx context.Context, seq *ottl.StatementSequence[*ottlspan.Tran
 		tCtx.Close()
 	})
 }
-
-var sink int
 
 type spanKey struct {
 	trace pcommon.TraceID
@@ -136,7 +128,7 @@ func anchorRecords(tb testing.TB, payload []byte) map[spanKey]step.Step {
 	require.NoError(tb, err)
 	stepprocessor.Annotate(nil, ref)
 	out := map[spanKey]step.Step{}
-	eachSpan(ref, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) {
+	spanbatch.EachSpan(ref, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) {
 		if _, ok := sp.Attributes().Get("step.id"); !ok {
 			return
 		}
@@ -144,106 +136,5 @@ func anchorRecords(tb testing.TB, payload []byte) map[spanKey]step.Step {
 			out[spanKey{sp.TraceID(), sp.SpanID()}] = ps[0]
 		}
 	})
-	return out
-}
-
-func readAll(td ptrace.Traces) {
-	eachSpan(td, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) {
-		sp.Attributes().Range(func(k string, v pcommon.Value) bool {
-			sink += len(k) + int(v.Type())
-			return true
-		})
-	})
-}
-
-func eachSpan(td ptrace.Traces, fn func(ptrace.ResourceSpans, ptrace.ScopeSpans, ptrace.Span)) {
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		rs := rss.At(i)
-		sss := rs.ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			ss := sss.At(j)
-			spans := ss.Spans()
-			for k := 0; k < spans.Len(); k++ {
-				fn(rs, ss, spans.At(k))
-			}
-		}
-	}
-}
-
-// perSpan is stepprocessor's: body runs on a fresh decode of payload, the
-// decode untimed, and time, bytes and allocations are reported per span.
-func perSpan(b *testing.B, payload []byte, spans int, body func(td ptrace.Traces)) {
-	var u ptrace.ProtoUnmarshaler
-	var bytes, allocs uint64
-	var m0, m1 runtime.MemStats
-	b.ResetTimer()
-	for range b.N {
-		b.StopTimer()
-		td, err := u.UnmarshalTraces(payload)
-		require.NoError(b, err)
-		runtime.ReadMemStats(&m0)
-		b.StartTimer()
-		body(td)
-		b.StopTimer()
-		runtime.ReadMemStats(&m1)
-		bytes += m1.TotalAlloc - m0.TotalAlloc
-		allocs += m1.Mallocs - m0.Mallocs
-		b.StartTimer()
-	}
-	n := float64(b.N) * float64(spans)
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/span")
-	b.ReportMetric(float64(bytes)/n, "B/span")
-	b.ReportMetric(float64(allocs)/n, "allocs/span")
-}
-
-// mixedBatch is stepprocessor's batch: every fixture of every convention,
-// copied with fresh trace ids until there are benchSpans spans, as protobuf.
-func mixedBatch(tb testing.TB) (payload []byte, spans int) {
-	tb.Helper()
-	paths, err := filepath.Glob(filepath.Join("..", "..", "testdata", "*", "*.otlp.json"))
-	require.NoError(tb, err)
-	require.NotEmpty(tb, paths)
-	var templates []ptrace.Traces
-	for _, p := range paths {
-		templates = append(templates, readFixture(tb, p)...)
-	}
-	all := ptrace.NewTraces()
-	for copyN := uint64(0); all.SpanCount() < benchSpans; copyN++ {
-		for _, tpl := range templates {
-			c := ptrace.NewTraces()
-			tpl.CopyTo(c)
-			eachSpan(c, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) {
-				id := sp.TraceID()
-				binary.BigEndian.PutUint64(id[8:], binary.BigEndian.Uint64(id[8:])^(copyN+1)*0x9e3779b97f4a7c15)
-				sp.SetTraceID(id)
-			})
-			c.ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
-		}
-	}
-	b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(all)
-	require.NoError(tb, err)
-	return b, all.SpanCount()
-}
-
-// readFixture reads an OTLP/JSON file: one request, or one per line.
-func readFixture(tb testing.TB, path string) []ptrace.Traces {
-	data, err := os.ReadFile(path)
-	require.NoError(tb, err)
-	var u ptrace.JSONUnmarshaler
-	data = bytes.TrimSpace(data)
-	lines := [][]byte{data}
-	if !json.Valid(data) {
-		lines = bytes.Split(data, []byte("\n"))
-	}
-	var out []ptrace.Traces
-	for _, line := range lines {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		td, err := u.UnmarshalTraces(line)
-		require.NoError(tb, err, path)
-		out = append(out, td)
-	}
 	return out
 }

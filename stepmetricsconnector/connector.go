@@ -1,0 +1,254 @@
+package stepmetricsconnector
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
+
+	"github.com/agentsteps/collector/step"
+	"github.com/agentsteps/collector/stepmetricsconnector/internal/metrics"
+)
+
+type kv struct{ k, v string }
+
+type stepMetrics struct {
+	cfg    *Config
+	logger *zap.Logger
+	next   consumer.Metrics
+	now    func() time.Time
+
+	mu         sync.Mutex
+	memory     *simplelru.LRU[string, *stepState]
+	tokenUsage *metrics.Histograms
+	duration   *metrics.Histograms
+	stepCount  *metrics.Sums
+	stepTokens *metrics.Sums
+	stepCost   *metrics.Sums
+	// rejected counts bad patches since start (logged at debug level).
+	rejected int
+
+	// Built once from the config, so the per-span path is a plain walk.
+	idKey    string
+	extra    []Dimension
+	extraKey []string
+	exclude  map[string]bool
+
+	sc      scan
+	scratch step.Step // stepRec.merge's, reused
+	scanFn  func(string, pcommon.Value) bool
+	kvs     []kv   // the current step's attributes, reused
+	key     []byte // the current series key, reused
+	// baseN and baseKeyLen are the base attributes' count in kvs and
+	// length in key: the prefix every series of the step shares.
+	baseN, baseKeyLen int
+	attrsFn           metrics.Attrs // c.putAttrs, made once rather than per call
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func newConnector(logger *zap.Logger, cfg *Config, next consumer.Metrics, now func() time.Time) *stepMetrics {
+	limits := metrics.Limits{Cardinality: cfg.AggregationCardinalityLimit}
+	if cfg.Exemplars.Enabled {
+		limits.Exemplars = cfg.Exemplars.MaxPerDataPoint
+	}
+	mem, _ := simplelru.NewLRU[string, *stepState](cfg.StepMemory.MaxSteps, nil) // size >= 1 by Validate
+	idField, _ := step.FieldByName("id")
+	c := &stepMetrics{
+		cfg: cfg, logger: logger, next: next, now: now,
+		memory:     mem,
+		tokenUsage: metrics.NewHistograms(tokenUsageBuckets, limits),
+		duration:   metrics.NewHistograms(durationBuckets, limits),
+		stepCount:  metrics.NewSums(limits, true),
+		stepTokens: metrics.NewSums(limits, true),
+		stepCost:   metrics.NewSums(limits, false),
+		idKey:      idField.Key,
+		extra:      cfg.Dimensions,
+		exclude:    map[string]bool{},
+		stop:       make(chan struct{}),
+	}
+	c.attrsFn, c.scanFn = c.putAttrs, c.scanAttr
+	c.sc.extra = make([]string, len(cfg.Dimensions))
+	for _, d := range cfg.Dimensions {
+		f, _ := step.FieldByName(d.Name)
+		c.extraKey = append(c.extraKey, f.Key)
+	}
+	for _, k := range cfg.ExcludeDimensions {
+		c.exclude[k] = true
+	}
+	return c
+}
+
+func (c *stepMetrics) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: false}
+}
+
+// Start flushes the metrics every metrics_flush_interval.
+func (c *stepMetrics) Start(context.Context, component.Host) error {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		t := time.NewTicker(c.cfg.MetricsFlushInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				c.flush(context.Background())
+			case <-c.stop:
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+// Shutdown stops the flushes and sends what was counted since the last.
+func (c *stepMetrics) Shutdown(ctx context.Context) error {
+	select {
+	case <-c.stop:
+		return nil
+	default:
+	}
+	close(c.stop)
+	c.wg.Wait()
+	c.flush(ctx)
+	return nil
+}
+
+// ConsumeTraces counts the steps the spans carry. A bad patch is logged and
+// skipped; it never fails the batch, and the batch is never refused.
+func (c *stepMetrics) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				c.consumeSpan(spans.At(k), now)
+			}
+		}
+	}
+	return nil
+}
+
+// scan is what one walk over a span's attributes found.
+type scan struct {
+	found   bool // a step.* field of an anchor
+	patches bool // step.patches
+	err     error
+	rec     step.Step // the anchor's fields
+	cost    pcommon.Value
+	hasCost bool
+	extra   []string
+}
+
+// consumeSpan skips a span with neither step.id nor step.patches, and
+// walks the attributes of any other once. An anchor's step.* fields are
+// set through the step package's fields (step.FieldByKey, Field.Set),
+// with step.Read's rules: a bad value or a missing id rejects the anchor.
+// A span with step.patches goes through step.Read itself (the rare path).
+func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
+	attrs := sp.Attributes()
+	// Most spans carry no step: two lookups skip them. step.* fields
+	// without step.id count nowhere either way (step.Read rejects them).
+	if _, ok := attrs.Get(c.idKey); !ok {
+		if _, ok := attrs.Get(step.PatchesKey); !ok {
+			return
+		}
+	}
+	c.sc.found, c.sc.patches, c.sc.err, c.sc.hasCost = false, false, nil, false
+	c.sc.rec = step.Step{}
+	clear(c.sc.extra)
+	attrs.Range(c.scanFn)
+	if c.sc.patches {
+		c.consumeRead(sp, attrs, now)
+		return
+	}
+	if !c.sc.found {
+		return
+	}
+	if c.sc.err == nil && c.sc.rec.ID == "" {
+		c.sc.err = step.ErrNoID
+	}
+	if c.sc.err != nil {
+		c.reject(sp, c.sc.err)
+		return
+	}
+	st := c.state(c.sc.rec.ID, now)
+	c.merge(st, &c.sc.rec)
+	c.anchor(st, sp, c.sc.extra)
+	if c.sc.hasCost {
+		c.mergeCost(st, c.sc.cost)
+	}
+	c.count(st, now)
+}
+
+// scanAttr is the body of the walk, made once (see newConnector).
+func (c *stepMetrics) scanAttr(k string, v pcommon.Value) bool {
+	if len(k) <= len(step.Prefix) || k[:len(step.Prefix)] != step.Prefix {
+		return true
+	}
+	for i, ek := range c.extraKey {
+		if k == ek {
+			c.sc.extra[i] = v.AsString()
+		}
+	}
+	switch k {
+	case step.PatchesKey:
+		c.sc.patches = true
+		return true
+	case costUSDKey:
+		c.sc.cost, c.sc.hasCost = v, true
+		return true
+	}
+	if f, ok := step.FieldByKey(k); ok {
+		c.sc.found = true
+		if err := f.Set(&c.sc.rec, v); err != nil && c.sc.err == nil {
+			c.sc.err = fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return true
+}
+
+// consumeRead counts the patches of a span that carries step.patches.
+func (c *stepMetrics) consumeRead(sp ptrace.Span, attrs pcommon.Map, now time.Time) {
+	patches, errs := step.Read(attrs)
+	for _, err := range errs {
+		c.reject(sp, err)
+	}
+	anchorID := ""
+	if v, ok := attrs.Get(c.idKey); ok && v.Type() == pcommon.ValueTypeStr {
+		anchorID = v.Str()
+	}
+	for i := range patches {
+		p := &patches[i]
+		st := c.state(p.ID, now)
+		c.merge(st, p)
+		if i == 0 && p.ID == anchorID {
+			c.anchor(st, sp, c.sc.extra)
+			if c.sc.hasCost {
+				c.mergeCost(st, c.sc.cost)
+			}
+		} else {
+			c.readPatchCost(st, attrs, p.ID)
+		}
+		c.count(st, now)
+	}
+}
+
+func (c *stepMetrics) reject(sp ptrace.Span, err error) {
+	c.rejected++
+	c.logger.Debug("step metrics: bad step patch skipped",
+		zap.Stringer("trace_id", sp.TraceID()), zap.Stringer("span_id", sp.SpanID()), zap.Error(err))
+}
