@@ -7,7 +7,7 @@
 # block starts the collector, each line of the second runs in turn. They run
 # in a copy of the work tree with the built binaries, so the tour's
 # ./steps.db never mixes with one of your own. The tour's fixed ports
-# (4317, 4318, 13133, 8888) must be free.
+# (4317, 4318, 13133, 8888, 9464) must be free.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,7 +17,7 @@ appear_within="${TOUR_APPEAR_WITHIN:-30}"
 
 die() { echo "tour: $*" >&2; exit 1; }
 
-for port in 4317 4318 13133 8888; do
+for port in 4317 4318 13133 8888 9464; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 		die "port $port is in use; the quick tour's collector needs it (is a 'make run' still running?)"
 	fi
