@@ -288,6 +288,7 @@ func (w *window) ancestors(k spanKey, fn func(spanKey) bool) {
 // two (phoenix#15793). The deepest span is the step.
 func (w *window) markWrappers() {
 	recs := w.ws.recs
+	defer w.shareWrapperMarks()
 	for i := range recs {
 		if recs[i].f.role != roleLLM {
 			continue
@@ -320,6 +321,18 @@ func (w *window) markWrappers() {
 				}
 				return true
 			})
+		}
+	}
+}
+
+// shareWrapperMarks gives every copy of a span the wrapper mark of the
+// record byKey names for it: a span delivered twice in one window (an exact
+// redelivery) has two records, and both are that one span.
+func (w *window) shareWrapperMarks() {
+	recs := w.ws.recs
+	for i := range recs {
+		if j, ok := w.ws.byKey[recs[i].key]; ok && j != i && recs[j].wrapper {
+			recs[i].wrapper = true
 		}
 	}
 }
