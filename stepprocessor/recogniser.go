@@ -84,6 +84,8 @@ func newRecognisers(ix *keyIndex) []recogniser {
 		newVercel(ix),
 		newOpenLLMetry(ix),
 		newPydanticAI(ix),
+		newLangfuse(ix),
+		newGenkit(ix),
 		newGenAI(ix),
 	}
 }

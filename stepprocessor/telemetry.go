@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/agentsteps/collector/stepprocessor/internal/metadata"
@@ -17,6 +18,7 @@ type telemetry struct {
 	released      metric.Int64Counter
 	releasedEarly metric.Int64Counter
 	forwardErrors metric.Int64Counter
+	unclaimed     metric.Int64Counter
 	reg           metric.Registration
 }
 
@@ -35,6 +37,7 @@ func newTelemetry(set component.TelemetrySettings, held func() int64) (*telemetr
 	counter(&t.released, "traces_released", "Traces released from the buffer.", "{trace}")
 	counter(&t.releasedEarly, "traces_released_early", "Traces released before their wait because max_traces was reached.", "{trace}")
 	counter(&t.forwardErrors, "forward_errors", "Released batches that the next consumer refused.", "{batch}")
+	counter(&t.unclaimed, "unclaimed_model_spans", "Spans that look like model calls (token-count or model keys) but that no convention claims, by instrumentation scope.", "{span}")
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +62,9 @@ func (t *telemetry) record(ctx context.Context, r result) {
 	}
 	if r.nProblems > 0 {
 		t.problems.Add(ctx, int64(r.nProblems))
+	}
+	for _, u := range r.unclaimed {
+		t.unclaimed.Add(ctx, int64(u.Spans), metric.WithAttributes(attribute.String("otel.scope.name", u.Scope)))
 	}
 }
 
