@@ -128,6 +128,24 @@ export const suites = [
     }),
     runPerLoop: true,
   },
+  {
+    // @langfuse/openai's observeOpenAI inside an `agent` observation, with
+    // the session and user propagated (propagateAttributes), exported by
+    // @langfuse/otel's LangfuseSpanProcessor.
+    name: 'langfuse',
+    library: '@langfuse/tracing + @langfuse/otel + @langfuse/openai',
+    script: 'langfuse.cjs',
+    source: 'langfuse',
+    calls: 4,
+    // Langfuse records no provider and no finish reason. A stream's model
+    // is the requested one: the wrapper reads the served model only from
+    // a blocking response.
+    provider: null,
+    model: { block: 'response', stream: 'request' },
+    gives: ['prompt', 'completion', 'total', 'cached', 'reasoning'],
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-langfuse-${loop(i) ? 'stream' : 'block'}`, user_id: 'user-7' }),
+    runPerLoop: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.

@@ -15,12 +15,17 @@ function env(name) {
   return v;
 }
 
+// collectorExporter sends spans to the collector over OTLP/HTTP.
+const collectorExporter = () => new OTLPTraceExporter({ url: `${env('CONFORMANCE_OTLP')}/v1/traces` });
+
 // startTracing registers the provider and the instrumentations and returns
 // the provider, whose shutdown() flushes every span before the script exits.
-function startTracing(instrumentations = []) {
+// A library that brings its own span processor (Langfuse's) passes it in
+// spanProcessors, wrapped around collectorExporter().
+function startTracing(instrumentations = [], { spanProcessors } = {}) {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env('CONFORMANCE_SERVICE') }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${env('CONFORMANCE_OTLP')}/v1/traces` }))],
+    spanProcessors: spanProcessors ?? [new BatchSpanProcessor(collectorExporter())],
   });
   provider.register();
   if (instrumentations.length > 0) registerInstrumentations({ instrumentations, tracerProvider: provider });
@@ -40,4 +45,4 @@ const weatherTool = {
 };
 const weatherOf = (city) => `${city}: sunny, 21 C`;
 
-module.exports = { startTracing, fakeURL, env, weatherTool, weatherOf };
+module.exports = { startTracing, collectorExporter, fakeURL, env, weatherTool, weatherOf };
