@@ -146,6 +146,24 @@ export const suites = [
     context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-langfuse-${loop(i) ? 'stream' : 'block'}`, user_id: 'user-7' }),
     runPerLoop: true,
   },
+  {
+    // Genkit's own tracing: each loop is a flow; generate() runs the tool
+    // loop, and each model call is a model action (genkit:metadata:subtype
+    // = model) with its usage in the genkit:output JSON.
+    name: 'genkit',
+    library: 'genkit + @genkit-ai/compat-oai',
+    script: 'genkit.cjs',
+    source: 'genkit',
+    calls: 4,
+    // compat-oai maps OpenAI's tool_calls to Genkit's "stop" and passes
+    // three counts, but puts the OpenAI response in the output as `raw`:
+    // the served model, the id, the finish reason and the cache and
+    // reasoning counts come from there.
+    model: 'response',
+    gives: all.filter((n) => n !== 'cacheWrite'),
+    context: () => ({ agent_id: 'weatherFlow' }),
+    runPerLoop: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.

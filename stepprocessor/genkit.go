@@ -83,8 +83,8 @@ func (r *genkitRecogniser) readModelAction(f *spanFacts, out *finding) {
 	p.SpanID = sp.SpanID().String()
 	spanTimes(sp, p)
 	p.ServiceName = f.resourceStr("service.name")
-	// The action is "<plugin>/<model>"; the request and the response name
-	// no model of their own.
+	// The action is "<plugin>/<model>", the requested model; an OpenAI raw
+	// response in the output names the served one.
 	name := readText(f, []slot{r.action}, out)
 	if plugin, model, ok := strings.Cut(name, "/"); ok {
 		p.Model = model
@@ -132,12 +132,35 @@ type genkitResponse struct {
 	Candidates []struct {
 		FinishReason string `json:"finishReason"`
 	} `json:"candidates"`
+	// raw is the provider's own response, which some plugins pass along.
+	// compat-oai's is an OpenAI chat.completion (its model runner sets
+	// raw: response): it holds what Genkit's own fields lose, the served
+	// model, the response id, the finish reason before compat-oai maps
+	// tool_calls to "stop", and the cache and reasoning counts.
+	Raw   *openaiRaw `json:"raw"`
 	Usage *struct {
 		InputTokens         *json.Number `json:"inputTokens"`
 		OutputTokens        *json.Number `json:"outputTokens"`
 		TotalTokens         *json.Number `json:"totalTokens"`
 		CachedContentTokens *json.Number `json:"cachedContentTokens"`
 		ThoughtsTokens      *json.Number `json:"thoughtsTokens"`
+	} `json:"usage"`
+}
+
+type openaiRaw struct {
+	Object  string `json:"object"`
+	ID      string `json:"id"`
+	Model   string `json:"model"`
+	Choices []struct {
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *struct {
+		PromptDetails *struct {
+			Cached *json.Number `json:"cached_tokens"`
+		} `json:"prompt_tokens_details"`
+		CompletionDetails *struct {
+			Reasoning *json.Number `json:"reasoning_tokens"`
+		} `json:"completion_tokens_details"`
 	} `json:"usage"`
 }
 
@@ -156,6 +179,19 @@ func readGenkitOutput(v pcommon.Value, p *step.Step) (responded bool, err error)
 	raw := r.FinishReason
 	if raw == "" && len(r.Candidates) > 0 {
 		raw = r.Candidates[0].FinishReason
+	}
+	oai := r.Raw
+	if oai != nil && oai.Object != "chat.completion" {
+		oai = nil
+	}
+	if oai != nil {
+		if oai.Model != "" {
+			p.Model = oai.Model
+		}
+		p.RequestID = oai.ID
+		if len(oai.Choices) > 0 && oai.Choices[0].FinishReason != "" {
+			raw = oai.Choices[0].FinishReason
+		}
 	}
 	if raw != "" {
 		p.FinishReasonRaw, p.FinishReason = finishFromValue(pcommon.NewValueStr(raw))
@@ -178,6 +214,14 @@ func readGenkitOutput(v pcommon.Value, p *step.Step) (responded bool, err error)
 		p.TotalTokens = num("usage.totalTokens", u.TotalTokens)
 		p.CachedInputTokens = num("usage.cachedContentTokens", u.CachedContentTokens)
 		p.ReasoningTokens = num("usage.thoughtsTokens", u.ThoughtsTokens)
+		if oai != nil && oai.Usage != nil {
+			if d := oai.Usage.PromptDetails; d != nil && p.CachedInputTokens == nil {
+				p.CachedInputTokens = num("raw.usage.prompt_tokens_details.cached_tokens", d.Cached)
+			}
+			if d := oai.Usage.CompletionDetails; d != nil && p.ReasoningTokens == nil {
+				p.ReasoningTokens = num("raw.usage.completion_tokens_details.reasoning_tokens", d.Reasoning)
+			}
+		}
 		if len(errs) > 0 {
 			return true, fmt.Errorf("%s", strings.Join(errs, "; "))
 		}
