@@ -164,6 +164,19 @@ export const suites = [
     context: () => ({ agent_id: 'weatherFlow' }),
     runPerLoop: true,
   },
+  {
+    // The Traceloop SDK: its own NodeSDK set up by traceloop.initialize(),
+    // with withWorkflow / withAgent / withTool around the loop.
+    name: 'traceloop-sdk',
+    library: '@traceloop/node-server-sdk (withWorkflow, withAgent, withTool)',
+    script: 'traceloop-sdk.cjs',
+    source: 'openllmetry',
+    calls: 4,
+    model: 'response',
+    gives: { block: ['prompt', 'completion', 'total', 'finish'], stream: ['finish'] },
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-traceloop-sdk-${loop(i) ? 'stream' : 'block'}` }),
+    runPerLoop: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
