@@ -23,9 +23,11 @@ const collectorExporter = () => new OTLPTraceExporter({ url: `${env('CONFORMANCE
 // A library that brings its own span processor (Langfuse's) passes it in
 // spanProcessors, wrapped around collectorExporter().
 function startTracing(instrumentations = [], { spanProcessors } = {}) {
+  const processors = spanProcessors ?? [new BatchSpanProcessor(collectorExporter())];
+  if (process.env.CONFORMANCE_CAPTURE) processors.push(new BatchSpanProcessor(captureExporter(process.env.CONFORMANCE_CAPTURE)));
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env('CONFORMANCE_SERVICE') }),
-    spanProcessors: spanProcessors ?? [new BatchSpanProcessor(collectorExporter())],
+    spanProcessors: processors,
   });
   provider.register();
   if (instrumentations.length > 0) registerInstrumentations({ instrumentations, tracerProvider: provider });
@@ -33,6 +35,24 @@ function startTracing(instrumentations = [], { spanProcessors } = {}) {
 }
 
 const fakeURL = () => env('CONFORMANCE_FAKE_URL');
+
+// captureExporter appends each batch as one OTLP/JSON
+// ExportTraceServiceRequest line to file, the format of testdata/*.otlp.json
+// (CONFORMANCE_CAPTURE=file; conformance/captured/ keeps such files).
+// otlp-transformer is the serializer of the OTLP exporters (a dependency
+// of exporter-trace-otlp-proto at the same version).
+function captureExporter(file) {
+  const fs = require('node:fs');
+  const { JsonTraceSerializer } = require('@opentelemetry/otlp-transformer');
+  return {
+    export(spans, done) {
+      fs.appendFileSync(file, Buffer.from(JsonTraceSerializer.serializeRequest(spans)).toString() + '\n');
+      done({ code: 0 });
+    },
+    shutdown: async () => {},
+    forceFlush: async () => {},
+  };
+}
 
 // The one tool of every agent loop, and what it answers.
 const weatherTool = {
