@@ -24,7 +24,9 @@ const SETTLE_MS = 3_000;
 
 function runScript(suite, env) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(here, 'scripts', suite.script)], {
+    // A library whose dependencies conflict with the main tree runs from
+    // its own folder under isolated/, with its own package.json.
+    const child = spawn(process.execPath, [path.join(here, suite.dir ?? 'scripts', suite.script)], {
       cwd: here, env: { ...process.env, ...suite.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

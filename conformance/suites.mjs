@@ -178,6 +178,19 @@ export const suites = [
     runPerLoop: true,
   },
   {
+    // EDOT's OpenAI instrumentation, from isolated/edot (openai 4).
+    name: 'edot-openai',
+    library: '@elastic/opentelemetry-instrumentation-openai',
+    dir: 'isolated/edot',
+    script: 'edot-openai.cjs',
+    source: 'genai',
+    calls: 4,
+    model: 'response',
+    gives: ['prompt', 'completion', 'total', 'finish'],
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-edot-openai-${loop(i) ? 'stream' : 'block'}` }),
+    runPerLoop: true,
+  },
+  {
     // LangSmith's OpenTelemetry mode: wrapOpenAI inside a traceable agent.
     name: 'langsmith-otel',
     library: 'langsmith OTel mode (wrapOpenAI inside traceable)',
