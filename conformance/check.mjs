@@ -65,14 +65,15 @@ export function checkSuite(suite, calls, records) {
   const steps = inCallOrder(records, calls, problems);
   steps.forEach((s, i) => {
     const call = calls[i];
-    const expect = (field, want) => {
-      const got = s[field] ?? null;
-      if (got === want) return;
-      const msg = `call ${i + 1} (${call.api}${call.stream ? ' stream' : ''}): ${field} = ${JSON.stringify(got)}, want ${JSON.stringify(want)}`;
+    const flag = (field, msg) => {
       if (pending.has(field)) {
         pendingSeen.add(field);
         problems.pending.push(msg);
       } else problems.push(msg);
+    };
+    const expect = (field, want) => {
+      const got = s[field] ?? null;
+      if (got !== want) flag(field, `call ${i + 1} (${call.api}${call.stream ? ' stream' : ''}): ${field} = ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
     };
     expect('status', 'success');
     expect('source', suite.source);
@@ -85,7 +86,7 @@ export function checkSuite(suite, calls, records) {
       // finishAs: a library that records its own vocabulary in place of the
       // API's (Genkit's "stop" for a tool call) says what it records.
       expect('finish_reason', suite.finishAs?.[call.finish] ?? finishOf[call.finish]);
-      if (!s.finish_reason_raw) problems.push(`call ${i + 1}: finish_reason_raw is empty`);
+      if (!s.finish_reason_raw) flag('finish_reason_raw', `call ${i + 1}: finish_reason_raw is empty`);
     } else {
       // Never inferred: a library that records no reason gives none.
       expect('finish_reason', null);
