@@ -15,13 +15,16 @@ import (
 // call is counted by instrumentation scope and logged once per scope, with
 // the keys seen and a `fields:` mapping to start from.
 //
-// What looks like a model call, by key name under any prefix:
-//   - a token count: a key containing "tokens" with a number, or "usage"
-//     with any value (usage objects are often JSON text);
-//   - a model: a key whose segment starts with "model" after '.', '_' or
-//     ':' (langfuse.observation.model.name, llm.model_name), with text;
-//   - a kind: a key ending in "type" or "kind" whose text is model, llm or
-//     generation (genkit:metadata:subtype=model).
+// What looks like a model call, by key name under any prefix: a token
+// count (a key containing "tokens" with a number, or "usage" with any
+// value, as usage objects are often JSON text), or a kind (a key ending in
+// "type" or "kind" whose text is model, llm or generation, as Genkit's
+// genkit:metadata:subtype=model). Model keys (a segment starting with
+// "model" after '.', '_' or ':', with text) are listed with them but are
+// not evidence alone: Letta's time_to_first_token span carries
+// llm_config.model and is no call. A span that carries a known
+// convention's marker (gen_ai.operation.name, openinference.span.kind, ...)
+// is that convention's, a step or not (a GenAI embeddings span has usage).
 //
 // "tokens" and not "token": auth and CSRF tokens are no counts.
 
@@ -42,20 +45,41 @@ func (ws *windowState) noticeUnclaimed(scope pcommon.InstrumentationScope, sp pt
 	if attrs.Len() == 0 {
 		return
 	}
-	var hit *unclaimedScope
+	usage, marked := false, false
 	attrs.Range(func(k string, v pcommon.Value) bool {
-		if !modelCallAttr(k, v) {
-			return true
+		if conventionMarker(k) {
+			marked = true
+			return false
 		}
-		if hit == nil {
-			hit = ws.unclaimedFor(scope)
-			hit.spans++
+		if c := modelCallAttr(k, v); c == attrUsage || c == attrKind {
+			usage = true
 		}
-		if len(hit.keys) < maxUnclaimedKeys {
+		return true
+	})
+	if !usage || marked {
+		return
+	}
+	hit := ws.unclaimedFor(scope)
+	hit.spans++
+	attrs.Range(func(k string, v pcommon.Value) bool {
+		if len(hit.keys) < maxUnclaimedKeys && modelCallAttr(k, v) != attrNone {
 			hit.keys[k] = struct{}{}
 		}
 		return true
 	})
+}
+
+// conventionMarker reports the keys that make a span a known convention's
+// (an embedding, a tool, a retrieval): a span that carries one and is not
+// claimed is no step on purpose, not an unknown emitter.
+func conventionMarker(k string) bool {
+	switch k {
+	case "gen_ai.operation.name", "openinference.span.kind", "llm.request.type",
+		"traceloop.span.kind", "ai.operationId", "langfuse.observation.type",
+		"genkit:metadata:subtype":
+		return true
+	}
+	return false
 }
 
 func (ws *windowState) unclaimedFor(scope pcommon.InstrumentationScope) *unclaimedScope {
@@ -71,36 +95,47 @@ func (ws *windowState) unclaimedFor(scope pcommon.InstrumentationScope) *unclaim
 	return u
 }
 
-// modelCallAttr reports whether one attribute looks like part of a model
-// call.
-func modelCallAttr(k string, v pcommon.Value) bool {
+// attrClass is what one attribute says of a model call.
+type attrClass uint8
+
+const (
+	attrNone  attrClass = iota
+	attrUsage           // a token count or a usage value
+	attrModel           // a model name
+	attrKind            // a span kind or type whose value is a model call
+)
+
+// modelCallAttr classifies one attribute.
+func modelCallAttr(k string, v pcommon.Value) attrClass {
 	for i := 0; i < len(k); i++ {
 		switch k[i] {
 		case 't':
 			if strings.HasPrefix(k[i:], "tokens") {
-				t := v.Type()
-				return t == pcommon.ValueTypeInt || t == pcommon.ValueTypeDouble
+				if t := v.Type(); t == pcommon.ValueTypeInt || t == pcommon.ValueTypeDouble {
+					return attrUsage
+				}
+				return attrNone
 			}
 		case 'u':
 			if strings.HasPrefix(k[i:], "usage") {
-				return true
+				return attrUsage
 			}
 		case 'm':
 			if i > 0 && (k[i-1] == '.' || k[i-1] == '_' || k[i-1] == ':') && strings.HasPrefix(k[i:], "model") {
-				return v.Type() == pcommon.ValueTypeStr && v.Str() != ""
+				if v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
+					return attrModel
+				}
+				return attrNone
 			}
 		}
 	}
-	if strings.HasSuffix(k, "type") || strings.HasSuffix(k, "kind") {
-		if v.Type() != pcommon.ValueTypeStr {
-			return false
-		}
+	if (strings.HasSuffix(k, "type") || strings.HasSuffix(k, "kind")) && v.Type() == pcommon.ValueTypeStr {
 		switch strings.ToLower(v.Str()) {
 		case "model", "llm", "generation":
-			return true
+			return attrKind
 		}
 	}
-	return false
+	return attrNone
 }
 
 // unclaimedSeen is one scope's unclaimed model-call spans in one window.

@@ -19,9 +19,11 @@ import (
 	"github.com/agentsteps/collector/stepprocessor/internal/metadata"
 )
 
-// unclaimedBatch holds, in three scopes: two spans of an emitter no
+// unclaimedBatch holds, in five scopes: two spans of an emitter no
 // convention knows (acme-llm), one ordinary HTTP span whose auth token is
-// no count, and one OpenTelemetry GenAI call, which is claimed.
+// no count, one OpenTelemetry GenAI call (claimed), one GenAI embeddings
+// span with usage (a known convention's, no step on purpose) and one span
+// with a model but no usage (Letta's time_to_first_token shape).
 func unclaimedBatch(round byte) ptrace.Traces {
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
@@ -51,6 +53,10 @@ func unclaimedBatch(round byte) ptrace.Traces {
 	add("genai", 4, map[string]any{
 		"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": int64(5),
 	})
+	add("indexer", 5, map[string]any{
+		"gen_ai.operation.name": "embeddings", "gen_ai.request.model": "text-embedding-3-small", "gen_ai.usage.input_tokens": int64(5),
+	})
+	add("letta.otel.tracing", 6, map[string]any{"llm_config.model": "gpt-4o-mini", "llm_config.context_window": int64(128000)})
 	return td
 }
 
@@ -79,7 +85,7 @@ func TestUnclaimedModelSpansAreCountedByScopeAndLoggedOnce(t *testing.T) {
 		scope, _ := dp.Attributes.Value("otel.scope.name")
 		byScope[scope.AsString()] += dp.Value
 	}
-	assert.Equal(t, map[string]int64{"acme-llm": 6}, byScope, "two acme spans per batch, three batches; the HTTP and GenAI spans are not counted")
+	assert.Equal(t, map[string]int64{"acme-llm": 6}, byScope, "two acme spans per batch, three batches; the HTTP, GenAI and model-only spans are not counted")
 
 	warned := logs.FilterMessageSnippet("match no convention").All()
 	require.Len(t, warned, 1, "logged once per scope")
@@ -95,20 +101,20 @@ func TestModelCallAttrTellsModelKeysFromOrdinaryOnes(t *testing.T) {
 	for _, c := range []struct {
 		key  string
 		val  any
-		want bool
+		want attrClass
 	}{
-		{"langfuse.observation.model.name", "gpt-4o", true},
-		{"langfuse.observation.usage_details", `{"input":3}`, true},
-		{"llm.token_count.prompt", int64(3), false}, // "token", not "tokens": OpenInference is claimed anyway
-		{"x.total_tokens", int64(9), true},
-		{"x.total_tokens", "nine", false},
-		{"genkit:metadata:subtype", "model", true},
-		{"genkit:metadata:subtype", "flow", false},
-		{"auth.token", "secret", false},
-		{"csrf_tokens", "a,b", false},
-		{"http.request.method", "GET", false},
-		{"remodel.count", "x", false},
-		{"db.model", "", false},
+		{"langfuse.observation.model.name", "gpt-4o", attrModel},
+		{"langfuse.observation.usage_details", `{"input":3}`, attrUsage},
+		{"llm.token_count.prompt", int64(3), attrNone}, // "token", not "tokens": OpenInference is claimed anyway
+		{"x.total_tokens", int64(9), attrUsage},
+		{"x.total_tokens", "nine", attrNone},
+		{"genkit:metadata:subtype", "model", attrKind},
+		{"genkit:metadata:subtype", "flow", attrNone},
+		{"auth.token", "secret", attrNone},
+		{"csrf_tokens", "a,b", attrNone},
+		{"http.request.method", "GET", attrNone},
+		{"remodel.count", "x", attrNone},
+		{"db.model", "", attrNone},
 	} {
 		v := pcommon.NewValueEmpty()
 		require.NoError(t, v.FromRaw(c.val))
