@@ -105,29 +105,23 @@ const (
 	attrKind            // a span kind or type whose value is a model call
 )
 
-// modelCallAttr classifies one attribute.
+// modelCallAttr classifies one attribute. strings.Index is vectorised, so
+// an ordinary key costs three short scans and two suffix compares.
 func modelCallAttr(k string, v pcommon.Value) attrClass {
-	for i := 0; i < len(k); i++ {
-		switch k[i] {
-		case 't':
-			if strings.HasPrefix(k[i:], "tokens") {
-				if t := v.Type(); t == pcommon.ValueTypeInt || t == pcommon.ValueTypeDouble {
-					return attrUsage
-				}
-				return attrNone
-			}
-		case 'u':
-			if strings.HasPrefix(k[i:], "usage") {
-				return attrUsage
-			}
-		case 'm':
-			if i > 0 && (k[i-1] == '.' || k[i-1] == '_' || k[i-1] == ':') && strings.HasPrefix(k[i:], "model") {
-				if v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
-					return attrModel
-				}
-				return attrNone
-			}
+	if strings.Contains(k, "usage") {
+		return attrUsage
+	}
+	if strings.Contains(k, "tokens") {
+		if t := v.Type(); t == pcommon.ValueTypeInt || t == pcommon.ValueTypeDouble {
+			return attrUsage
 		}
+		return attrNone
+	}
+	if i := strings.Index(k, "model"); i > 0 {
+		if c := k[i-1]; (c == '.' || c == '_' || c == ':') && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
+			return attrModel
+		}
+		return attrNone
 	}
 	if (strings.HasSuffix(k, "type") || strings.HasSuffix(k, "kind")) && v.Type() == pcommon.ValueTypeStr {
 		switch strings.ToLower(v.Str()) {
