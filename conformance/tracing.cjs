@@ -15,12 +15,19 @@ function env(name) {
   return v;
 }
 
+// collectorExporter sends spans to the collector over OTLP/HTTP.
+const collectorExporter = () => new OTLPTraceExporter({ url: `${env('CONFORMANCE_OTLP')}/v1/traces` });
+
 // startTracing registers the provider and the instrumentations and returns
 // the provider, whose shutdown() flushes every span before the script exits.
-function startTracing(instrumentations = []) {
+// A library that brings its own span processor (Langfuse's) passes it in
+// spanProcessors, wrapped around collectorExporter().
+function startTracing(instrumentations = [], { spanProcessors } = {}) {
+  const processors = spanProcessors ?? [new BatchSpanProcessor(collectorExporter())];
+  if (process.env.CONFORMANCE_CAPTURE) processors.push(new BatchSpanProcessor(captureExporter(process.env.CONFORMANCE_CAPTURE)));
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env('CONFORMANCE_SERVICE') }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${env('CONFORMANCE_OTLP')}/v1/traces` }))],
+    spanProcessors: processors,
   });
   provider.register();
   if (instrumentations.length > 0) registerInstrumentations({ instrumentations, tracerProvider: provider });
@@ -28,6 +35,24 @@ function startTracing(instrumentations = []) {
 }
 
 const fakeURL = () => env('CONFORMANCE_FAKE_URL');
+
+// captureExporter appends each batch as one OTLP/JSON
+// ExportTraceServiceRequest line to file, the format of testdata/*.otlp.json
+// (CONFORMANCE_CAPTURE=file; conformance/captured/ keeps such files).
+// otlp-transformer is the serializer of the OTLP exporters (a dependency
+// of exporter-trace-otlp-proto at the same version).
+function captureExporter(file) {
+  const fs = require('node:fs');
+  const { JsonTraceSerializer } = require('@opentelemetry/otlp-transformer');
+  return {
+    export(spans, done) {
+      fs.appendFileSync(file, Buffer.from(JsonTraceSerializer.serializeRequest(spans)).toString() + '\n');
+      done({ code: 0 });
+    },
+    shutdown: async () => {},
+    forceFlush: async () => {},
+  };
+}
 
 // The one tool of every agent loop, and what it answers.
 const weatherTool = {
@@ -40,4 +65,4 @@ const weatherTool = {
 };
 const weatherOf = (city) => `${city}: sunny, 21 C`;
 
-module.exports = { startTracing, fakeURL, env, weatherTool, weatherOf };
+module.exports = { startTracing, collectorExporter, fakeURL, env, weatherTool, weatherOf };

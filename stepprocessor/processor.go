@@ -24,6 +24,8 @@ type stepProcessor struct {
 	next   consumer.Traces
 	ann    *annotator
 	tel    *telemetry
+	// unclaimedLog: the scopes whose unclaimed model-call spans are logged.
+	unclaimedLog unclaimedLog
 
 	buf *traceBuffer // nil in the stateless mode
 	sk  *skeletons   // nil in the stateless mode or with no outlines kept
@@ -153,5 +155,17 @@ func (p *stepProcessor) report(ctx context.Context, r result) {
 			p.logger.Warn("an emitter's token counts contradict each other; the step keeps them as recorded "+
 				"(logged once per emitter, counted in otelcol_processor_step_token_contradictions)", c.fields()...)
 		}
+	}
+	for _, u := range r.unclaimed {
+		if !p.unclaimedLog.first(u.Scope) {
+			continue
+		}
+		fields := []zap.Field{zap.String("otel.scope.name", u.Scope), zap.String("otel.scope.version", u.Version),
+			zap.Strings("keys", u.Keys)}
+		if s := suggestFields(u.Keys); s != "" {
+			fields = append(fields, zap.String("suggested", s))
+		}
+		p.logger.Warn("spans that look like model calls match no convention and give no step; "+
+			"map their keys under the processor's fields: to read them (logged once per instrumentation scope)", fields...)
 	}
 }

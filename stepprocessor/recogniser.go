@@ -87,6 +87,8 @@ func newRecognisers(ix *keyIndex) []recogniser {
 		newLangSmith(ix),
 		newStrands(ix),
 		newADK(ix),
+		newLangfuse(ix),
+		newGenkit(ix),
 		newGenAI(ix),
 	}
 }

@@ -19,6 +19,7 @@ type telemetry struct {
 	releasedEarly metric.Int64Counter
 	forwardErrors metric.Int64Counter
 	contradicts   metric.Int64Counter
+	unclaimed     metric.Int64Counter
 	reg           metric.Registration
 }
 
@@ -38,6 +39,7 @@ func newTelemetry(set component.TelemetrySettings, held func() int64) (*telemetr
 	counter(&t.releasedEarly, "traces_released_early", "Traces released before their wait because max_traces was reached.", "{trace}")
 	counter(&t.forwardErrors, "forward_errors", "Released batches that the next consumer refused.", "{batch}")
 	counter(&t.contradicts, "token_contradictions", "Steps whose token counts contradict each other, by instrumentation scope and check.", "{step}")
+	counter(&t.unclaimed, "unclaimed_model_spans", "Spans that look like model calls (token-count or model keys) but that no convention claims, by instrumentation scope.", "{span}")
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +69,9 @@ func (t *telemetry) record(ctx context.Context, r result) {
 		c := &r.contradictions[i]
 		t.contradicts.Add(ctx, 1, metric.WithAttributes(
 			attribute.String("instrumentation_scope", c.scope), attribute.String("check", c.check)))
+	}
+	for _, u := range r.unclaimed {
+		t.unclaimed.Add(ctx, int64(u.Spans), metric.WithAttributes(attribute.String("otel.scope.name", u.Scope)))
 	}
 }
 

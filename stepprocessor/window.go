@@ -71,6 +71,9 @@ type windowState struct {
 	links   []spanLink        // every span of the window, in batch order
 	traces  []pcommon.TraceID // the traces of recs, once each
 	seen    map[pcommon.TraceID]struct{}
+	// unclaimed: spans no convention claimed that look like model calls,
+	// by scope (unclaimed.go).
+	unclaimed map[string]*unclaimedScope
 }
 
 // spanLink is one span of the window and its parent.
@@ -88,6 +91,7 @@ type result struct {
 	// contradictions are the steps whose counts contradict each other
 	// (tokens.go), with the instrumentation scope that emitted them.
 	contradictions []contradiction
+	unclaimed      []unclaimedSeen
 }
 
 const maxProblemsKept = 16
@@ -111,7 +115,9 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 				sp := spans.At(k)
 				ws.facts.load(rs.Resource(), ss.Scope(), sp)
 				if ws.facts.hits == 0 && !a.resourceFields {
-					continue // not a span any convention or the user reads
+					// Not a span any convention or the user reads.
+					ws.noticeUnclaimed(ss.Scope(), sp)
+					continue
 				}
 				if sp.TraceID().IsEmpty() || sp.SpanID().IsEmpty() {
 					// OTLP requires both ids. Steps derived from all-zero ids
@@ -126,6 +132,7 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 				// not a step costs no allocation.
 				ws.scratch = finding{}
 				if !a.recognise(ws.facts, &ws.scratch) {
+					ws.noticeUnclaimed(ss.Scope(), sp)
 					continue
 				}
 				if ws.scratch.role == roleLLM {
@@ -141,6 +148,9 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 					span: sp, resource: rs.Resource(), f: ws.scratch})
 			}
 		}
+	}
+	if len(ws.unclaimed) > 0 {
+		ws.takeUnclaimed(&res)
 	}
 	if len(ws.recs) == 0 && sk == nil {
 		return res
@@ -195,6 +205,7 @@ func (a *annotator) release(ws *windowState) {
 	clear(ws.byKey)
 	clear(ws.parents)
 	clear(ws.seen)
+	clear(ws.unclaimed)
 	ws.links, ws.traces = ws.links[:0], ws.traces[:0]
 	ws.scratch = finding{}
 	// Keep one state outside the pool, which a GC empties, so that a busy
