@@ -11,7 +11,8 @@ export const tokenFields = {
   reasoning: 'reasoning_tokens',
 };
 
-const finishOf = { tool_calls: 'tool_call', tool_use: 'tool_call', stop: 'stop', end_turn: 'stop' };
+// Gemini ends a turn that calls a function with STOP.
+const finishOf = { tool_calls: 'tool_call', tool_use: 'tool_call', stop: 'stop', end_turn: 'stop', STOP: 'stop' };
 
 // givesOf: the counts the library records for this call; a suite whose
 // library records less when streaming says so with {block, stream}.
@@ -64,11 +65,16 @@ export function checkSuite(suite, calls, records) {
     };
     expect('status', 'success');
     expect('source', suite.source);
-    expect('provider_name', call.api);
+    // provider: null for a library that records no provider (a made-up one
+    // would be wrong). call.provider: the OpenTelemetry name where it is not
+    // the API's (Gemini's gcp.gemini, Bedrock's aws.bedrock).
+    expect('provider_name', suite.provider === null ? null : call.provider ?? call.api);
     expect('model', byMode(suite.model, call) === 'request' ? call.requestModel : call.model);
     const gives = givesOf(suite, call);
     if (gives.includes('finish')) {
-      expect('finish_reason', finishOf[call.finish]);
+      // finishAs: a library that records its own vocabulary in place of the
+      // API's (Genkit's "stop" for a tool call) says what it records.
+      expect('finish_reason', suite.finishAs?.[call.finish] ?? finishOf[call.finish]);
       if (!s.finish_reason_raw) problems.push(`call ${i + 1}: finish_reason_raw is empty`);
     } else {
       // Never inferred: a library that records no reason gives none.

@@ -1,12 +1,20 @@
 # Conformance against real instrumentation libraries (conformance/README.md):
 # npm ci installs the pinned libraries, then the runner drives each one
 # against a fake model server and checks the steps the built collector stores.
+# conformance-python does the same for the PyPI libraries, each group in its
+# virtualenv under $XDG_CACHE_HOME/agentsteps (conformance/python/venv.sh),
+# built once per set of pins.
 
-.PHONY: conformance
+.PHONY: conformance conformance-python
 
 conformance: build steps
 	bash scripts/node.sh
 	cd conformance && npm ci --no-audit --no-fund --loglevel=error
 	node conformance/run.mjs
+
+conformance-python: build steps
+	bash scripts/node.sh
+	bash conformance/python/venv.sh install
+	node conformance/run.mjs --python
 
 TEST_TARGETS += conformance
