@@ -11,15 +11,20 @@ const mode = (i) => (loop(i) ? 'stream' : 'block');
 
 export const suites = [
   {
+    // chat {model} spans under invoke_agent {name} (which carries
+    // gen_ai.aggregated_usage.*, never a step): input/output counts,
+    // gen_ai.usage.cache_read.input_tokens and
+    // gen_ai.usage.details.reasoning_tokens, no total; the run's
+    // conversation_id as gen_ai.conversation.id on every span.
     name: 'pydantic-ai',
     library: 'pydantic-ai (its own instrumentation)',
     venv: 'genai',
     script: 'pydantic_ai_loop.py',
-    source: 'genai',
+    source: 'pydanticai',
     calls: 4,
     model: 'response',
     gives: all.filter((n) => n !== 'cacheWrite'),
-    context: () => ({ agent_id: 'weather-agent' }),
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-pydantic-ai-${mode(i)}` }),
     runPerLoop: true,
   },
   {
@@ -70,6 +75,70 @@ export const suites = [
     gives: all.filter((n) => n !== 'cacheWrite'),
     // langsmith.metadata.thread_id is the conversation.
     context: (i) => ({ conversation_id: `conv-langchain-langsmith-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    name: 'google-adk',
+    library: 'google-adk (its own tracing)',
+    venv: 'adk',
+    script: 'adk_agent.py',
+    source: 'adk',
+    calls: 4,
+    model: 'request',
+    gives: all.filter((n) => n !== 'cacheWrite'),
+    context: (i) => ({ agent_id: 'weather_agent', conversation_id: `conv-adk-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    // The SDK's own spans (generation, turn, the agent, "Agent workflow"),
+    // turned into OpenInference spans by its trace processor. A generation
+    // span has llm.model_name (the requested model), llm.token_count.prompt
+    // and .completion; no total, no cache or reasoning details, no finish
+    // reason; the agent span has agent.name.
+    name: 'openai-agents-openinference',
+    library: 'openai-agents + openinference-instrumentation-openai-agents',
+    venv: 'agents',
+    script: 'openai_agents_openinference.py',
+    source: 'openinference',
+    calls: 4,
+    model: 'request',
+    // P + C is the server's total. The stream's counts need
+    // ModelSettings(include_usage=True) away from api.openai.com.
+    gives: ['prompt', 'completion', 'total'],
+    context: () => ({ agent_id: 'weather-agent' }),
+    runPerLoop: true,
+  },
+  {
+    // smolagents answers through its final_answer tool, so both calls of a
+    // loop end in tool calls. OpenAIModel.generate(_stream) spans record
+    // llm.model_name (the requested model) and prompt, completion and total
+    // counts, no details and no finish reason; the AGENT span
+    // (weather_agent.run) names the agent only in the span name and carries
+    // the run's summed counts, which must give no step.
+    name: 'smolagents-openinference',
+    library: 'smolagents + openinference-instrumentation-smolagents',
+    venv: 'agents',
+    script: 'smolagents_openinference.py',
+    source: 'openinference',
+    calls: 4,
+    model: 'request',
+    gives: ['prompt', 'completion', 'total'],
+    runPerLoop: true,
+  },
+  {
+    // FunctionAgent.run (CHAIN, no agent name) over run_agent_step, which
+    // holds two LLM spans: OpenAI._prepare_chat_with_tools (the tool schema
+    // only: llm.model_name and nothing else, no request is made) and
+    // OpenAI.achat / astream_chat, the call. llm.model_name is the
+    // requested model; a stream records its finish reason but no counts.
+    name: 'llama-index-openinference',
+    library: 'llama-index + openinference-instrumentation-llama-index',
+    venv: 'llamaindex',
+    script: 'llama_index_agent.py',
+    source: 'openinference',
+    calls: 4,
+    model: 'request',
+    gives: { block: all.filter((n) => n !== 'cacheWrite'), stream: ['finish'] },
     runPerLoop: true,
   },
 ];

@@ -16,7 +16,7 @@ from openinference.instrumentation.openai_agents import OpenAIAgentsInstrumentor
 
 OpenAIAgentsInstrumentor().instrument(tracer_provider=provider, exclusive_processor=True)
 
-from agents import Agent, Runner, function_tool, set_default_openai_api, set_default_openai_client  # noqa: E402
+from agents import Agent, ModelSettings, Runner, function_tool, set_default_openai_api, set_default_openai_client  # noqa: E402
 from openai import AsyncOpenAI  # noqa: E402
 
 set_default_openai_client(AsyncOpenAI(base_url=f"{fake_url()}/v1", api_key="fake"), use_for_tracing=False)
@@ -29,7 +29,9 @@ def get_weather(city: str) -> str:
     return weather_of(city)
 
 
-agent = Agent(name="weather-agent", model=MODEL, tools=[get_weather])
+# include_usage: the SDK asks for a stream's usage by default only from
+# api.openai.com (ChatCmplHelpers.get_stream_options_param).
+agent = Agent(name="weather-agent", model=MODEL, tools=[get_weather], model_settings=ModelSettings(include_usage=True))
 
 
 async def main():

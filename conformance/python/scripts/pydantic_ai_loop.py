@@ -27,9 +27,9 @@ def get_weather(city: str) -> str:
 
 
 async def main():
-    result = await agent.run(QUESTION)
+    result = await agent.run(QUESTION, conversation_id="conv-pydantic-ai-block")
     assert "sunny" in result.output, result.output
-    async with agent.run_stream(QUESTION) as streamed:
+    async with agent.run_stream(QUESTION, conversation_id="conv-pydantic-ai-stream") as streamed:
         text = "".join([chunk async for chunk in streamed.stream_text(delta=True)])
     assert "sunny" in text, text
 
