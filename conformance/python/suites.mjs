@@ -146,6 +146,45 @@ export const suites = [
     gives: { block: all.filter((n) => n !== 'cacheWrite'), stream: ['finish'] },
     runPerLoop: true,
   },
+  {
+    // Strands' OpenAI model always streams (include_usage), so both loops
+    // stream: agent() and stream_async(). Each model call is a `chat` span
+    // under execute_event_loop_cycle under invoke_agent {name}; it records
+    // gen_ai.request.model only, input/output/total and cache reads (no
+    // reasoning), gen_ai.system = strands-agents (the framework) and no
+    // provider or server address, and the finish reason only on its
+    // gen_ai.choice event, in Strands' vocabulary (tool_use, end_turn). The
+    // agent's trace_attributes put session.id on every span.
+    name: 'strands-openai',
+    library: 'strands-agents (its own tracing), OpenAI model',
+    venv: 'strands',
+    script: 'strands_agent.py',
+    env: { CONFORMANCE_STRANDS_MODEL: 'openai' },
+    source: 'strands',
+    provider: null,
+    calls: 4,
+    model: 'request',
+    gives: ['prompt', 'completion', 'total', 'cached', 'finish'],
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-strands-openai-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    // The same spans; the Converse usage's cache reads and writes are
+    // recorded, and input_tokens already includes them (Strands adds them
+    // to Bedrock's inputTokens). The provider is the evidence of the Bedrock
+    // model id (us.anthropic.…), as issue 10 asks.
+    name: 'strands-bedrock',
+    library: 'strands-agents (its own tracing), Bedrock model (Converse, streaming off)',
+    venv: 'strands',
+    script: 'strands_agent.py',
+    env: { CONFORMANCE_STRANDS_MODEL: 'bedrock' },
+    source: 'strands',
+    calls: 4,
+    model: 'request',
+    gives: all.filter((n) => n !== 'reasoning'),
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-strands-bedrock-${mode(i)}` }),
+    runPerLoop: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.

@@ -21,11 +21,12 @@ if kind == "openai":
 
     model = OpenAIModel(client_args={"base_url": f"{fake_url()}/v1", "api_key": "fake"}, model_id=MODEL)
 elif kind == "bedrock":
-    os.environ.update({"AWS_ACCESS_KEY_ID": "fake", "AWS_SECRET_ACCESS_KEY": "fake", "AWS_REGION": "us-east-1"})
+    # boto3 reads a service's endpoint from AWS_ENDPOINT_URL_<SERVICE>.
+    os.environ.update({"AWS_ACCESS_KEY_ID": "fake", "AWS_SECRET_ACCESS_KEY": "fake", "AWS_REGION": "us-east-1",
+                       "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": fake_url()})
     from strands.models.bedrock import BedrockModel
 
-    model = BedrockModel(model_id="us.anthropic.claude-sonnet-4-20250514-v1:0", streaming=False,
-                         endpoint_url=fake_url(), region_name="us-east-1")
+    model = BedrockModel(model_id="us.anthropic.claude-sonnet-4-20250514-v1:0", streaming=False, region_name="us-east-1")
 else:
     raise SystemExit(f"CONFORMANCE_STRANDS_MODEL={kind}: want openai or bedrock")
 
