@@ -185,6 +185,22 @@ export const suites = [
     context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-strands-bedrock-${mode(i)}` }),
     runPerLoop: true,
   },
+  {
+    // CrewAI 1.x calls OpenAI through the openai client (no LiteLLM), so
+    // the model calls are -openai's ChatCompletion spans (the served model,
+    // every count but cache writes, the finish reason), under the crewai
+    // instrumentation's AGENT span ("weather-agent._execute_core", no
+    // agent.name) and the crew's kickoff.
+    name: 'crewai-openinference',
+    library: 'crewai + openinference-instrumentation-crewai (+ -openai, -litellm)',
+    venv: 'crewai',
+    script: 'crewai_openinference.py',
+    source: 'openinference',
+    calls: 4,
+    model: 'response',
+    gives: all.filter((n) => n !== 'cacheWrite'),
+    runPerLoop: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
