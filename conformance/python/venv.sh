@@ -16,6 +16,13 @@ reqs="$here/requirements"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/agentsteps"
 python="${PYTHON:-python3}"
 
+# The pins were resolved on Python 3.11 (the project's machines); another
+# minor version may lack wheels for them.
+if ! "$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+  echo "venv.sh: $python is not Python 3.11, which the pins in $reqs were resolved for; set PYTHON=python3.11" >&2
+  exit 1
+fi
+
 groups() { (cd "$reqs" && ls -- *.txt | sed 's/\.txt$//'); }
 
 # dir_of GROUP: the venv of the group's current pins (and Python version).
