@@ -170,9 +170,11 @@ export const suites = [
   },
   {
     // The same spans; the Converse usage's cache reads and writes are
-    // recorded, and input_tokens already includes them (Strands adds them
-    // to Bedrock's inputTokens). The provider is the evidence of the Bedrock
-    // model id (us.anthropic.…), as issue 10 asks.
+    // recorded, and gen_ai.usage.input_tokens already includes them:
+    // Strands 1.62 adds them to Bedrock's inputTokens when input + output
+    // is not the total (strands/telemetry/metrics.py _total_prompt_tokens).
+    // The provider is the evidence of the Bedrock model id (us.anthropic.…),
+    // as issue 10 asks.
     name: 'strands-bedrock',
     library: 'strands-agents (its own tracing), Bedrock model (Converse, streaming off)',
     venv: 'strands',
