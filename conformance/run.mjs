@@ -19,8 +19,8 @@ import { notCovered as pyNotCovered, suites as pySuites } from './python/suites.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
-// Python frameworks import slowly on a loaded machine (crewai, google-adk).
 const SCRIPT_TIMEOUT_MS = 60_000;
+// Python frameworks import slowly on a loaded machine (crewai, google-adk).
 const PYTHON_SCRIPT_TIMEOUT_MS = 180_000;
 const STORE_TIMEOUT_MS = 30_000;
 // The processor's wait plus the batch timeout, with room: a step that shows
