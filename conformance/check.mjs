@@ -11,7 +11,8 @@ export const tokenFields = {
   reasoning: 'reasoning_tokens',
 };
 
-const finishOf = { tool_calls: 'tool_call', tool_use: 'tool_call', stop: 'stop', end_turn: 'stop' };
+// Gemini ends a turn that calls a function with STOP.
+const finishOf = { tool_calls: 'tool_call', tool_use: 'tool_call', stop: 'stop', end_turn: 'stop', STOP: 'stop' };
 
 // givesOf: the counts the library records for this call; a suite whose
 // library records less when streaming says so with {block, stream}.
@@ -78,8 +79,9 @@ export function checkSuite(suite, calls, records) {
     expect('status', 'success');
     expect('source', suite.source);
     // provider: null for a library that records no provider (a made-up one
-    // would be wrong).
-    expect('provider_name', suite.provider === null ? null : call.api);
+    // would be wrong). call.provider: the OpenTelemetry name where it is not
+    // the API's (Gemini's gcp.gemini, Bedrock's aws.bedrock).
+    expect('provider_name', suite.provider === null ? null : call.provider ?? call.api);
     expect('model', byMode(suite.model, call) === 'request' ? call.requestModel : call.model);
     const gives = givesOf(suite, call);
     if (gives.includes('finish')) {

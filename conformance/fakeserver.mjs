@@ -1,5 +1,6 @@
-// A loopback fake of the OpenAI Chat Completions and Anthropic Messages APIs,
-// blocking and streaming. Each call gets usage numbers no other call has, so
+// A loopback fake of the OpenAI Chat Completions, Anthropic Messages and
+// Gemini generateContent APIs, blocking and streaming, and of Bedrock's
+// Converse (blocking). Each call gets usage numbers no other call has, so
 // a step that took the wrong span's tokens cannot pass. The server keeps its
 // own log of what it answered: that log, not the scripts, is what the steps
 // are checked against.
@@ -9,6 +10,7 @@ import http from 'node:http';
 // tool; one that carries the tool result gets the final answer. That makes
 // every agent loop exactly two calls.
 const TOOL = 'get_weather';
+const FINAL_TOOL = 'final_answer';
 
 export function startFakeServer() {
   const answered = [];
@@ -24,10 +26,17 @@ export function startFakeServer() {
         return fail(res, 400, 'request body is not JSON');
       }
       const n = ++calls;
-      if (req.url.endsWith('/chat/completions')) {
+      const url = new URL(req.url, 'http://fake');
+      const gemini = url.pathname.match(/\/models\/([^/:]+):(generateContent|streamGenerateContent)$/);
+      const converse = url.pathname.match(/^\/model\/([^/]+)\/converse$/);
+      if (url.pathname.endsWith('/chat/completions')) {
         answered.push(openaiCall(n, request, res));
-      } else if (req.url.endsWith('/messages')) {
+      } else if (url.pathname.endsWith('/messages')) {
         answered.push(anthropicCall(n, request, res));
+      } else if (gemini) {
+        answered.push(geminiCall(n, decodeURIComponent(gemini[1]), gemini[2] === 'streamGenerateContent', request, res));
+      } else if (converse) {
+        answered.push(converseCall(n, decodeURIComponent(converse[1]), request, res));
       } else {
         fail(res, 404, `no fake for ${req.method} ${req.url}`);
       }
@@ -64,12 +73,20 @@ function openaiUsage(n) {
   };
 }
 
+// The weather tool's answer (weatherOf in tracing.cjs, weather_of in
+// python/common.py). Frameworks that send a tool's result back as a user
+// message (smolagents: "Observation: ...") are recognised by it.
+const TOOL_RESULT = 'sunny, 21 C';
+
 function wantsTool(messages = []) {
   const last = messages[messages.length - 1];
   if (!last) return true;
+  if (JSON.stringify(messages).includes(TOOL_RESULT)) return false;
   if (last.role === 'tool') return false;
   // Anthropic: the tool result is a user message with a tool_result block.
   if (Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result')) return false;
+  // Bedrock Converse: a toolResult block.
+  if (Array.isArray(last.content) && last.content.some((b) => b.toolResult)) return false;
   return true;
 }
 
@@ -78,9 +95,15 @@ function openaiCall(n, request, res) {
   const model = `${request.model}-2025-01-01`;
   const id = `chatcmpl-fake${n}`;
   const tool = wantsTool(request.messages) && request.tools?.length > 0;
-  const finish = tool ? 'tool_calls' : 'stop';
-  const toolCall = { id: `call_fake${n}`, type: 'function', function: { name: TOOL, arguments: '{"city":"Paris"}' } };
   const text = 'It is sunny in Paris.';
+  // An agent that must end with a tool of its own (smolagents'
+  // final_answer) gets its answer as that tool's call.
+  const finalTool = !tool && request.tools?.some((t) => t.function?.name === FINAL_TOOL);
+  const toolCall = finalTool
+    ? { id: `call_fake${n}`, type: 'function', function: { name: FINAL_TOOL, arguments: JSON.stringify({ answer: text }) } }
+    : { id: `call_fake${n}`, type: 'function', function: { name: TOOL, arguments: '{"city":"Paris"}' } };
+  const calls = tool || finalTool;
+  const finish = calls ? 'tool_calls' : 'stop';
   const created = Math.floor(Date.now() / 1000);
   const stream = request.stream === true;
   const includeUsage = request.stream_options?.include_usage === true;
@@ -90,7 +113,7 @@ function openaiCall(n, request, res) {
       id, object: 'chat.completion', created, model,
       choices: [{
         index: 0,
-        message: tool ? { role: 'assistant', content: null, tool_calls: [toolCall] } : { role: 'assistant', content: text },
+        message: calls ? { role: 'assistant', content: null, tool_calls: [toolCall] } : { role: 'assistant', content: text },
         finish_reason: finish, logprobs: null,
       }],
       usage,
@@ -99,8 +122,8 @@ function openaiCall(n, request, res) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': `req_fake${n}` });
     const chunk = (choices, extra = {}) =>
       res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);
-    if (tool) {
-      chunk([{ index: 0, delta: { role: 'assistant', tool_calls: [{ index: 0, id: toolCall.id, type: 'function', function: { name: TOOL, arguments: '' } }] }, finish_reason: null }]);
+    if (calls) {
+      chunk([{ index: 0, delta: { role: 'assistant', tool_calls: [{ index: 0, id: toolCall.id, type: 'function', function: { name: toolCall.function.name, arguments: '' } }] }, finish_reason: null }]);
       chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: toolCall.function.arguments } }] }, finish_reason: null }]);
     } else {
       chunk([{ index: 0, delta: { role: 'assistant', content: 'It is sunny ' }, finish_reason: null }]);
@@ -174,6 +197,87 @@ function anthropicCall(n, request, res) {
     tokens: {
       prompt, completion: usage.output_tokens, total: prompt + usage.output_tokens,
       cached, cacheWrite, reasoning: null,
+    },
+  };
+}
+
+// Gemini: promptTokenCount includes the cached tokens; candidatesTokenCount
+// leaves the thoughts out, and totalTokenCount adds them. The step's
+// completion count includes the thoughts (reasoning), as OpenAI's does.
+function geminiUsage(n) {
+  const prompt = 300 + 10 * n;
+  const candidates = 40 + n;
+  const thoughts = 12 + n;
+  return {
+    promptTokenCount: prompt, candidatesTokenCount: candidates, thoughtsTokenCount: thoughts,
+    cachedContentTokenCount: 96 + n, totalTokenCount: prompt + candidates + thoughts,
+  };
+}
+
+function geminiCall(n, requestModel, stream, request, res) {
+  const usage = geminiUsage(n);
+  const model = `${requestModel}-001`;
+  const id = `resp_fake${n}`;
+  const last = request.contents?.[request.contents.length - 1];
+  const hasTools = (request.tools ?? []).some((t) => t.functionDeclarations?.length);
+  const tool = hasTools && !(last?.parts ?? []).some((p) => p.functionResponse);
+  // Gemini ends a turn that calls a function with STOP, like any other.
+  const finish = 'STOP';
+  const parts = tool ? [{ functionCall: { name: TOOL, args: { city: 'Paris' } } }] : [{ text: 'It is sunny in Paris.' }];
+  const body = (p, withFinish, withUsage) => ({
+    candidates: [{ content: { role: 'model', parts: p }, index: 0, ...(withFinish && { finishReason: finish }) }],
+    ...(withUsage && { usageMetadata: usage }),
+    modelVersion: model, responseId: id,
+  });
+  if (!stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body(parts, true, true)));
+  } else {
+    // ?alt=sse: each chunk a data line; the last carries the finish reason
+    // and the usage, as the API sends them.
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const chunks = tool ? [parts] : [[{ text: 'It is sunny ' }], [{ text: 'in Paris.' }]];
+    chunks.forEach((p, i) => {
+      const lastChunk = i === chunks.length - 1;
+      res.write(`data: ${JSON.stringify(body(p, lastChunk, lastChunk))}\r\n\r\n`);
+    });
+    res.end();
+  }
+  return {
+    n, api: 'gemini', provider: 'gcp.gemini', stream, includeUsage: true, requestModel, model, finish, id,
+    tokens: {
+      prompt: usage.promptTokenCount, completion: usage.candidatesTokenCount + usage.thoughtsTokenCount,
+      total: usage.totalTokenCount, cached: usage.cachedContentTokenCount, cacheWrite: null,
+      reasoning: usage.thoughtsTokenCount,
+    },
+  };
+}
+
+// Bedrock Converse: inputTokens leaves out cache reads and writes, as
+// Anthropic's input_tokens does; the step's prompt count is the sum.
+function converseUsage(n) {
+  return { inputTokens: 70 + n, outputTokens: 25 + n, cacheReadInputTokens: 140 + n, cacheWriteInputTokens: 30 + n };
+}
+
+function converseCall(n, requestModel, request, res) {
+  const usage = converseUsage(n);
+  const tool = wantsTool(request.messages) && request.toolConfig?.tools?.length > 0;
+  const finish = tool ? 'tool_use' : 'end_turn';
+  const content = tool
+    ? [{ toolUse: { toolUseId: `tooluse_fake${n}`, name: TOOL, input: { city: 'Paris' } } }]
+    : [{ text: 'It is sunny in Paris.' }];
+  const prompt = usage.inputTokens + usage.cacheReadInputTokens + usage.cacheWriteInputTokens;
+  res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': `req-fake${n}` });
+  res.end(JSON.stringify({
+    output: { message: { role: 'assistant', content } }, stopReason: finish,
+    usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens + usage.cacheReadInputTokens + usage.cacheWriteInputTokens },
+    metrics: { latencyMs: 5 },
+  }));
+  return {
+    n, api: 'bedrock-converse', provider: 'aws.bedrock', stream: false, includeUsage: true, requestModel, model: requestModel, finish, id: `req-fake${n}`,
+    tokens: {
+      prompt, completion: usage.outputTokens, total: prompt + usage.outputTokens,
+      cached: usage.cacheReadInputTokens, cacheWrite: usage.cacheWriteInputTokens, reasoning: null,
     },
   };
 }

@@ -1,0 +1,221 @@
+// The Python suites, in the shape of ../suites.mjs (run by
+// `node run.mjs --python`): each names its venv group
+// (requirements/<venv>.txt) and its script under scripts/. `gives` lists
+// the usage counts the library records, read from its spans
+// (captured/<suite>.json) and its source, never from our output; the
+// others must stay empty.
+
+const all = ['prompt', 'completion', 'total', 'cached', 'cacheWrite', 'reasoning', 'finish'];
+const loop = (i) => Math.floor(i / 2);
+const mode = (i) => (loop(i) ? 'stream' : 'block');
+
+export const suites = [
+  {
+    // chat {model} spans under invoke_agent {name} (which carries
+    // gen_ai.aggregated_usage.*, never a step): input/output counts,
+    // gen_ai.usage.cache_read.input_tokens and
+    // gen_ai.usage.details.reasoning_tokens, no total; the run's
+    // conversation_id as gen_ai.conversation.id on every span.
+    name: 'pydantic-ai',
+    library: 'pydantic-ai (its own instrumentation)',
+    venv: 'genai',
+    script: 'pydantic_ai_loop.py',
+    source: 'pydanticai',
+    calls: 4,
+    model: 'response',
+    gives: all.filter((n) => n !== 'cacheWrite'),
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-pydantic-ai-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    // The contrib reference, with opentelemetry-util-genai 1.1b0 and httpx
+    // added (see requirements/genai.in), inside the user's invoke_agent.
+    name: 'otel-openai-v2',
+    library: 'opentelemetry-instrumentation-openai-v2',
+    venv: 'genai',
+    script: 'otel_openai_v2.py',
+    source: 'genai',
+    calls: 4,
+    model: 'response',
+    // Input and output counts only (no cache or reasoning details); P + C
+    // is the server's total. A stream's chat span has no
+    // gen_ai.response.finish_reasons.
+    gives: { block: ['prompt', 'completion', 'total', 'finish'], stream: ['prompt', 'completion', 'total'] },
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-otel-openai-v2-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    // Each LangGraph node is an AGENT span too ("agent", "tools"), under the
+    // root AGENT span named after the graph; both calls of a loop are in the
+    // root's trace.
+    name: 'langgraph-openinference',
+    library: 'langgraph + openinference-instrumentation-langchain',
+    venv: 'langchain',
+    script: 'langgraph_agent.py',
+    env: { CONFORMANCE_LANGCHAIN_TRACING: 'openinference' },
+    source: 'openinference',
+    calls: 4,
+    // llm.model_name: the served model of a blocking call; a stream's
+    // chunks carry none, so it is the requested one.
+    model: { block: 'response', stream: 'request' },
+    gives: all.filter((n) => n !== 'cacheWrite'),
+    // session.id from the thread_id in the run's metadata.
+    context: (i) => ({ conversation_id: `conv-langgraph-openinference-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    // LangSmith's OTel mode (langsmith.* + gen_ai.*): the ChatOpenAI span
+    // has gen_ai.request.model and input/output/total counts; cache reads
+    // and reasoning only in langsmith.metadata.usage_metadata (JSON), the
+    // finish reason and the served model only in the gen_ai.completion JSON
+    // (generation_info.finish_reason, response_metadata.model_name).
+    name: 'langchain-langsmith',
+    library: 'langgraph + langsmith OpenTelemetry mode',
+    venv: 'langchain',
+    script: 'langgraph_agent.py',
+    env: { CONFORMANCE_LANGCHAIN_TRACING: 'langsmith' },
+    source: 'langsmith',
+    calls: 4,
+    model: 'request',
+    gives: all.filter((n) => n !== 'cacheWrite'),
+    // langsmith.metadata.thread_id is the conversation.
+    context: (i) => ({ conversation_id: `conv-langchain-langsmith-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    name: 'google-adk',
+    library: 'google-adk (its own tracing)',
+    venv: 'adk',
+    script: 'adk_agent.py',
+    source: 'adk',
+    calls: 4,
+    model: 'request',
+    gives: all.filter((n) => n !== 'cacheWrite'),
+    context: (i) => ({ agent_id: 'weather_agent', conversation_id: `conv-adk-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    // The SDK's own spans (generation, turn, the agent, "Agent workflow"),
+    // turned into OpenInference spans by its trace processor. A generation
+    // span has llm.model_name (the requested model), llm.token_count.prompt
+    // and .completion; no total, no cache or reasoning details, no finish
+    // reason; the agent span has agent.name.
+    name: 'openai-agents-openinference',
+    library: 'openai-agents + openinference-instrumentation-openai-agents',
+    venv: 'agents',
+    script: 'openai_agents_openinference.py',
+    source: 'openinference',
+    calls: 4,
+    model: 'request',
+    // P + C is the server's total. The stream's counts need
+    // ModelSettings(include_usage=True) away from api.openai.com.
+    gives: ['prompt', 'completion', 'total'],
+    context: () => ({ agent_id: 'weather-agent' }),
+    runPerLoop: true,
+  },
+  {
+    // smolagents answers through its final_answer tool, so both calls of a
+    // loop end in tool calls. OpenAIModel.generate(_stream) spans record
+    // llm.model_name (the requested model) and prompt, completion and total
+    // counts, no details and no finish reason; the AGENT span
+    // (weather_agent.run) names the agent only in the span name and carries
+    // the run's summed counts, which must give no step.
+    name: 'smolagents-openinference',
+    library: 'smolagents + openinference-instrumentation-smolagents',
+    venv: 'agents',
+    script: 'smolagents_openinference.py',
+    source: 'openinference',
+    calls: 4,
+    model: 'request',
+    gives: ['prompt', 'completion', 'total'],
+    runPerLoop: true,
+  },
+  {
+    // FunctionAgent.run (CHAIN, no agent name) over run_agent_step, which
+    // holds two LLM spans: OpenAI._prepare_chat_with_tools (the tool schema
+    // only: llm.model_name and nothing else, no request is made) and
+    // OpenAI.achat / astream_chat, the call. llm.model_name is the
+    // requested model; a stream records its finish reason but no counts.
+    name: 'llama-index-openinference',
+    library: 'llama-index + openinference-instrumentation-llama-index',
+    venv: 'llamaindex',
+    script: 'llama_index_agent.py',
+    source: 'openinference',
+    calls: 4,
+    model: 'request',
+    gives: { block: all.filter((n) => n !== 'cacheWrite'), stream: ['finish'] },
+    runPerLoop: true,
+  },
+  {
+    // Strands' OpenAI model always streams (include_usage), so both loops
+    // stream: agent() and stream_async(). Each model call is a `chat` span
+    // under execute_event_loop_cycle under invoke_agent {name}; it records
+    // gen_ai.request.model only, input/output/total and cache reads (no
+    // reasoning), gen_ai.system = strands-agents (the framework) and no
+    // provider or server address, and the finish reason only on its
+    // gen_ai.choice event, in Strands' vocabulary (tool_use, end_turn). The
+    // agent's trace_attributes put session.id on every span.
+    name: 'strands-openai',
+    library: 'strands-agents (its own tracing), OpenAI model',
+    venv: 'strands',
+    script: 'strands_agent.py',
+    env: { CONFORMANCE_STRANDS_MODEL: 'openai' },
+    source: 'strands',
+    provider: null,
+    calls: 4,
+    model: 'request',
+    gives: ['prompt', 'completion', 'total', 'cached', 'finish'],
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-strands-openai-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    // The same spans; the Converse usage's cache reads and writes are
+    // recorded, and gen_ai.usage.input_tokens already includes them:
+    // Strands 1.62 adds them to Bedrock's inputTokens when input + output
+    // is not the total (strands/telemetry/metrics.py _total_prompt_tokens).
+    // The provider is the evidence of the Bedrock model id (us.anthropic.…),
+    // as issue 10 asks.
+    name: 'strands-bedrock',
+    library: 'strands-agents (its own tracing), Bedrock model (Converse, streaming off)',
+    venv: 'strands',
+    script: 'strands_agent.py',
+    env: { CONFORMANCE_STRANDS_MODEL: 'bedrock' },
+    source: 'strands',
+    calls: 4,
+    model: 'request',
+    gives: all.filter((n) => n !== 'reasoning'),
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-strands-bedrock-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    // CrewAI 1.x calls OpenAI through the openai client (no LiteLLM), so
+    // the model calls are -openai's ChatCompletion spans (the served model,
+    // every count but cache writes, the finish reason), under the crewai
+    // instrumentation's AGENT span ("weather-agent._execute_core", no
+    // agent.name) and the crew's kickoff.
+    name: 'crewai-openinference',
+    library: 'crewai + openinference-instrumentation-crewai (+ -openai, -litellm)',
+    venv: 'crewai',
+    script: 'crewai_openinference.py',
+    source: 'openinference',
+    calls: 4,
+    model: 'response',
+    gives: all.filter((n) => n !== 'cacheWrite'),
+    runPerLoop: true,
+  },
+];
+
+// Libraries the issue names that this suite does not run, and why.
+export const notCovered = [
+  {
+    // Tried three times with pip 23.2.1 on Python 3.11.7 (pip install
+    // --dry-run): traceloop-sdk==0.62.4 with openai==3.51.0 and
+    // anthropic==2.10.0; the same with opentelemetry-sdk==1.45.2 and
+    // opentelemetry-instrumentation-logging==0.66b2; and with -redis==0.66b2
+    // as well. Each ended in ResolutionImpossible.
+    library: 'traceloop-sdk 0.62.4 (OpenAI and Anthropic)',
+    reason: 'pip finds no install of it: it asks for 38 opentelemetry-instrumentation-* packages, most with open ranges (>=0.59b0), each of which pins one exact ' +
+      'opentelemetry-instrumentation, and pip backtracks through -logging, -redis and -requests releases until ResolutionImpossible ' +
+      '(with openai 3.51.0 and anthropic 2.10.0; also with -logging and -redis pinned to 0.66b2). Not installed',
+  },
+];
