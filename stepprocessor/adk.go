@@ -27,8 +27,18 @@ import (
 //     and model_version, the model that answered;
 //   - gen_ai.response.finish_reasons, the lowercased FinishReason name;
 //   - gcp.vertex.agent.session_id (the conversation) and invocation_id.
+//
+// ADK 2.x (tracing.py _use_native_generate_content_span) names the model
+// call generate_content {model} instead, with gen_ai.operation.name =
+// generate_content and the counts as the convention has them:
+// input_tokens = prompt + tool-use prompt, output_tokens = candidates +
+// thoughts (telemetry/_token_usage.py), cache_read.input_tokens and
+// reasoning.output_tokens beside them, no total, no llm_response JSON. Its
+// gen_ai.provider.name is resolved from the model (gemini-* → gcp.gemini,
+// a LiteLLM route's prefix), so it is the provider and is read; only
+// gen_ai.system, the framework's name in 1.x, is not.
 var adkKeys = genaiFamilyKeys{
-	call:          withoutProvider(genaiKeys.call),
+	call:          withProviderKeys(genaiKeys.call, "gen_ai.provider.name"),
 	contextWindow: genaiKeys.contextWindow,
 	ctx: ctxKeys{
 		agentID:        genaiKeys.ctx.agentID,
@@ -82,6 +92,10 @@ func (r *adkRecogniser) recognise(f *spanFacts, out *finding) bool {
 	}
 	out.role, out.source = roleLLM, r.name()
 	r.genai.keys.readCall(f, out)
+	if out.patch.ProviderName == adkScope {
+		// The framework, never the provider: evidence decides.
+		out.patch.ProviderName = ""
+	}
 	r.readResponse(f, out)
 	return true
 }

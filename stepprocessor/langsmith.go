@@ -2,6 +2,7 @@ package stepprocessor
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -32,6 +33,16 @@ import (
 //     conversation. langsmith.trace.session_id is the project, not a
 //     conversation.
 //   - gen_ai.response.finish_reasons is the choices' reasons joined by ", ".
+//     The Python SDK writes none: the reason is only in gen_ai.completion,
+//     the run's outputs as JSON (LangChain's LLMResult: generations[0][0]
+//     .generation_info.finish_reason, or the message's
+//     response_metadata.finish_reason when streamed).
+//   - The Python SDK flattens the run's metadata, so the usage breakdown
+//     is langsmith.metadata.usage_metadata (JSON), where the JS SDK writes
+//     langsmith.usage_metadata.
+//   - A LangGraph graph's own run (langsmith.metadata.ls_integration =
+//     langgraph, with no langsmith.metadata.langgraph_node, which every run
+//     inside a node inherits) is one agent loop: the run.
 var langsmithKeys = genaiFamilyKeys{
 	call: func() modelCallKeys {
 		k := genaiKeys.call
@@ -55,24 +66,34 @@ const (
 	langsmithInputDetail  = "gen_ai.usage.input_token_details"
 	langsmithOutputDetail = "gen_ai.usage.output_token_details"
 	langsmithUsage        = "langsmith.usage_metadata"
+	langsmithMetaUsage    = "langsmith.metadata.usage_metadata"
+	langsmithCompletion   = "gen_ai.completion"
+	langsmithIntegration  = "langsmith.metadata.ls_integration"
+	langsmithGraphNode    = "langsmith.metadata.langgraph_node"
 )
 
 type langsmithRecogniser struct {
 	runType       slot
 	signs         []slot
 	input, output slot
-	usage         slot
+	usage         []slot
+	completion    slot
+	integration   slot
+	graphNode     slot
 	keys          genaiFamilySlots
 }
 
 func newLangSmith(ix *keyIndex) *langsmithRecogniser {
 	return &langsmithRecogniser{
-		runType: ix.add(langsmithRunType),
-		signs:   ix.addAll(langsmithRunType, "langsmith.span.id", "langsmith.trace.id"),
-		input:   ix.add(langsmithInputDetail),
-		output:  ix.add(langsmithOutputDetail),
-		usage:   ix.add(langsmithUsage),
-		keys:    langsmithKeys.register(ix),
+		runType:     ix.add(langsmithRunType),
+		signs:       ix.addAll(langsmithRunType, "langsmith.span.id", "langsmith.trace.id"),
+		input:       ix.add(langsmithInputDetail),
+		output:      ix.add(langsmithOutputDetail),
+		usage:       ix.addAll(langsmithUsage, langsmithMetaUsage),
+		completion:  ix.add(langsmithCompletion),
+		integration: ix.add(langsmithIntegration),
+		graphNode:   ix.add(langsmithGraphNode),
+		keys:        langsmithKeys.register(ix),
 	}
 }
 
@@ -95,6 +116,9 @@ func (r *langsmithRecogniser) recognise(f *spanFacts, out *finding) bool {
 		// it as a model call.
 		out.role = roleContext
 		r.keys.ctx.read(f, &out.ctx, out)
+		if r.graphRun(f) {
+			out.ctx.RunID = runOf(f)
+		}
 		return true
 	}
 	out.role = roleLLM
@@ -103,6 +127,9 @@ func (r *langsmithRecogniser) recognise(f *spanFacts, out *finding) bool {
 	if i := strings.Index(p.FinishReasonRaw, ","); i > 0 {
 		p.FinishReasonRaw = strings.TrimSpace(p.FinishReasonRaw[:i])
 		p.FinishReason, _ = normFinish(p.FinishReasonRaw)
+	}
+	if p.FinishReasonRaw == "" {
+		r.completionFinish(f, out)
 	}
 	if d := r.details(f, r.input, out); d != nil {
 		if p.CachedInputTokens == nil {
@@ -125,8 +152,12 @@ func (r *langsmithRecogniser) recognise(f *spanFacts, out *finding) bool {
 // SDK's JSON copy of the run's whole usage_metadata, which it also writes
 // from the run's metadata when the outputs carry none.
 func (r *langsmithRecogniser) usageMetadata(f *spanFacts, out *finding) {
-	v, ok := f.get(r.usage)
-	if !ok || v.Type() != pcommon.ValueTypeStr {
+	s, ok := firstSlotPresent(f, r.usage)
+	if !ok {
+		return
+	}
+	v := f.vals[s]
+	if v.Type() != pcommon.ValueTypeStr {
 		return
 	}
 	var um struct {
@@ -139,13 +170,65 @@ func (r *langsmithRecogniser) usageMetadata(f *spanFacts, out *finding) {
 		} `json:"output_token_details"`
 	}
 	if err := json.Unmarshal([]byte(v.Str()), &um); err != nil {
-		out.problem(langsmithUsage, fmt.Errorf("want usage_metadata as a JSON object: %w", err))
+		out.problem(f.ix.keys[s], fmt.Errorf("want usage_metadata as a JSON object: %w", err))
 		return
 	}
 	p := &out.patch
 	p.CachedInputTokens = firstCount(um.Input.CacheRead)
 	p.CacheWriteTokens = firstCount(um.Input.CacheCreation)
 	p.ReasoningTokens = firstCount(um.Output.Reasoning)
+}
+
+// graphRun reports a LangGraph graph's own run: the integration is
+// langgraph and the run is in no node.
+func (r *langsmithRecogniser) graphRun(f *spanFacts) bool {
+	v, ok := f.get(r.integration)
+	return ok && v.Type() == pcommon.ValueTypeStr && v.Str() == "langgraph" && !f.has(r.graphNode)
+}
+
+// lcResult is the part of a LangChain LLMResult (a chat model run's
+// outputs) that holds the first generation's finish reason.
+type lcResult struct {
+	Generations [][]struct {
+		Info struct {
+			FinishReason string `json:"finish_reason"`
+		} `json:"generation_info"`
+		Message struct {
+			Kwargs struct {
+				Meta struct {
+					FinishReason string `json:"finish_reason"`
+				} `json:"response_metadata"`
+			} `json:"kwargs"`
+		} `json:"message"`
+	} `json:"generations"`
+}
+
+// completionFinish reads the finish reason from gen_ai.completion. Outputs
+// that are not an LLMResult give none; text that is not JSON is a problem.
+func (r *langsmithRecogniser) completionFinish(f *spanFacts, out *finding) {
+	v, ok := f.get(r.completion)
+	if !ok || v.Type() != pcommon.ValueTypeStr || v.Str() == "" {
+		return
+	}
+	var res lcResult
+	if err := json.Unmarshal([]byte(v.Str()), &res); err != nil {
+		var shape *json.UnmarshalTypeError
+		if !errors.As(err, &shape) {
+			out.problem(langsmithCompletion, fmt.Errorf("want the run's outputs as a JSON object: %w", err))
+		}
+		return // other outputs than an LLMResult: no reason in them
+	}
+	if len(res.Generations) == 0 || len(res.Generations[0]) == 0 {
+		return
+	}
+	g := res.Generations[0][0]
+	raw := firstText(g.Info.FinishReason, g.Message.Kwargs.Meta.FinishReason)
+	if raw == "" {
+		return
+	}
+	p := &out.patch
+	p.FinishReasonRaw = raw
+	p.FinishReason, _ = normFinish(raw)
 }
 
 // details reads a token-details attribute: a JSON object (JS) or a Python

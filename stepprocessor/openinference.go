@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/agentsteps/collector/step"
 )
 
 // openinferenceKeys is where each record field comes from on an
@@ -72,10 +74,29 @@ var openinferenceMetadata = struct {
 	provider: []string{"ls_provider"},
 }
 
+// openinferenceIO are OpenInference's generic input and output values,
+// which every instrumentation records unless the user hides them
+// (OPENINFERENCE_HIDE_INPUTS / _OUTPUTS).
+var openinferenceIO = []string{"input.value", "output.value"}
+
+// openinferenceExchange are the keys that show an LLM span exchanged
+// messages with a model: the first input or output message, or the
+// prompts of a completion call.
+var openinferenceExchange = []string{
+	"llm.input_messages.0.message.role", "llm.input_messages.0.message.content",
+	"llm.output_messages.0.message.role", "llm.output_messages.0.message.content",
+	"llm.prompts", "llm.prompts.0.prompt.text",
+}
+
+// langgraphNode is the metadata key LangGraph puts on every run inside a
+// graph node; the graph's own run has no such key.
+const langgraphNode = "langgraph_node"
+
 type openinferenceRecogniser struct {
 	kind                                 slot
 	call                                 modelCallSlots
 	agent, session, user, tags, metadata []slot
+	exchange, io                         []slot
 }
 
 func newOpenInference(ix *keyIndex) *openinferenceRecogniser {
@@ -88,6 +109,8 @@ func newOpenInference(ix *keyIndex) *openinferenceRecogniser {
 		user:     ix.addAll(k.user...),
 		tags:     ix.addAll(k.tags...),
 		metadata: ix.addAll(k.metadata...),
+		exchange: ix.addAll(openinferenceExchange...),
+		io:       ix.addAll(openinferenceIO...),
 	}
 }
 
@@ -105,11 +128,18 @@ func (r *openinferenceRecogniser) recognise(f *spanFacts, out *finding) bool {
 	kind := v.Str()
 	switch {
 	case strings.EqualFold(kind, "LLM"):
-		out.role = roleLLM
 		readModelCall(f, &r.call, out)
+		if !r.madeACall(f, &out.patch) {
+			out.patch = step.Step{}
+			out.role = roleContext
+			break
+		}
+		out.role = roleLLM
 	case strings.EqualFold(kind, "AGENT"):
 		out.role = roleContext
-		out.ctx.RunID = runOf(f)
+		if !r.langgraphNode(f) {
+			out.ctx.RunID = runOf(f)
+		}
 	case strings.EqualFold(kind, "CHAIN"):
 		out.role = roleContext
 	default:
@@ -118,6 +148,37 @@ func (r *openinferenceRecogniser) recognise(f *spanFacts, out *finding) bool {
 	out.source = r.name()
 	r.readContext(f, out)
 	return true
+}
+
+// madeACall tells a model call from an LLM span that only prepared one
+// (LlamaIndex's OpenAI._prepare_chat_with_tools builds the tool schema and
+// sends nothing). The sign is a span that recorded its input or output
+// value, so content was captured, yet no message, count, finish reason or
+// response model, and that did not fail: a call would have recorded its
+// messages. A span with hidden content, or a bare one, stays a call. The
+// span name is no evidence (it is the wrapped method's).
+func (r *openinferenceRecogniser) madeACall(f *spanFacts, p *step.Step) bool {
+	return !anyPresent(f, r.io) || anyPresent(f, r.exchange) || p.PromptTokens != nil || p.CompletionTokens != nil ||
+		p.TotalTokens != nil || p.FinishReasonRaw != "" || anyPresent(f, r.call.responseModel) ||
+		p.Status == step.StatusFailed
+}
+
+// langgraphNode reports an AGENT span that is a LangGraph node (its metadata
+// has langgraph_node): -langchain makes every run whose name contains
+// "agent" an AGENT span, so the conventional "agent" node of a ReAct graph
+// is one, once per superstep. A node is a step of the graph's run, not a
+// run: the graph's root span (or the user's agent span above it) is.
+func (r *openinferenceRecogniser) langgraphNode(f *spanFacts) bool {
+	s, ok := firstSlotPresent(f, r.metadata)
+	if !ok {
+		return false
+	}
+	md, err := parseMetadata(f.vals[s])
+	if err != nil {
+		return false // readContext names the problem
+	}
+	_, node := md[langgraphNode]
+	return node
 }
 
 // readContext reads the context keys, which OpenInference puts on AGENT and

@@ -16,7 +16,12 @@ package stepprocessor
 //     inputTokens leaves out cacheReadInputTokens and cacheWriteInputTokens
 //     (written as gen_ai.usage.cache_read_input_tokens and
 //     gen_ai.usage.cache_write_input_tokens), totalTokens counts them. The
-//     OpenAI model passes prompt_tokens, which includes the cache.
+//     OpenAI model passes prompt_tokens, which includes the cache. Strands
+//     1.62 (strands/telemetry/metrics.py _total_prompt_tokens) writes
+//     gen_ai.usage.input_tokens with the cache already added whenever
+//     inputTokens + outputTokens is not totalTokens; older releases wrote
+//     inputTokens as it was. The recorded total tells the two apart
+//     (normaliseByTotal); without one the cache is added, as older releases need.
 var strandsKeys = genaiFamilyKeys{
 	call:          withoutProvider(genaiKeys.call),
 	contextWindow: genaiKeys.contextWindow,
@@ -61,8 +66,15 @@ func (r *strandsRecogniser) recognise(f *spanFacts, out *finding) bool {
 	}
 	out.source = r.name()
 	if out.role == roleLLM && out.patch.ProviderName == "aws.bedrock" {
-		// Bedrock Converse's inputTokens, passed through as input_tokens.
-		addCacheToPrompt(&out.patch)
+		if out.patch.TotalTokens != nil {
+			// Bedrock's totalTokens counts the cache: it shows whether
+			// input_tokens did (Strands ≥1.62) or not.
+			normaliseByTotal(&out.patch)
+		} else {
+			// Bedrock Converse's inputTokens, passed through as input_tokens,
+			// with no total to show whether Strands added the cache.
+			addCacheToPrompt(&out.patch)
+		}
 	}
 	return true
 }
@@ -70,6 +82,12 @@ func (r *strandsRecogniser) recognise(f *spanFacts, out *finding) bool {
 // withoutProvider is k with no provider keys, for emitters whose
 // gen_ai.system names themselves.
 func withoutProvider(k modelCallKeys) modelCallKeys {
-	k.provider = nil
+	return withProviderKeys(k)
+}
+
+// withProviderKeys is k reading the provider from keys only, for emitters
+// whose gen_ai.system names themselves but whose other keys do not.
+func withProviderKeys(k modelCallKeys, keys ...string) modelCallKeys {
+	k.provider = keys
 	return k
 }
