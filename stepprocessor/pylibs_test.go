@@ -1,0 +1,199 @@
+package stepprocessor
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentsteps/collector/step"
+)
+
+// What the Python libraries of conformance/python record, span by span
+// (captured/<suite>.json), read by the recognisers.
+
+func TestADK2GenerateContentReadsTheProviderResolvedFromTheModel(t *testing.T) {
+	ts := newGenAISpan("generate_content gemini-2.5-flash", map[string]any{
+		"gen_ai.operation.name": "generate_content", "gen_ai.request.model": "gemini-2.5-flash",
+		"gen_ai.provider.name": "gcp.gemini", "gcp.vertex.agent.invocation_id": "e-1",
+		"gen_ai.usage.input_tokens": 470, "gen_ai.usage.output_tokens": 86,
+		"gen_ai.usage.cache_read.input_tokens": 113, "gen_ai.usage.reasoning.output_tokens": 29,
+	})
+	ts.scope.SetName("gcp.vertex.agent")
+	ts.scope.SetVersion("2.13.0")
+	p := recogniseLLM(t, ts, "adk").patch
+	require.Equal(t, "gcp.gemini", p.ProviderName)
+	require.Equal(t, int64(470), *p.PromptTokens)
+	require.Equal(t, int64(86), *p.CompletionTokens, "ADK 2's output_tokens already holds the thoughts")
+	require.Equal(t, int64(113), *p.CachedInputTokens)
+	require.Equal(t, int64(29), *p.ReasoningTokens)
+}
+
+func TestADKFrameworkNameIsNeverTheProvider(t *testing.T) {
+	for _, key := range []string{"gen_ai.system", "gen_ai.provider.name"} {
+		ts := newGenAISpan("call_llm", map[string]any{
+			"gen_ai.request.model": "my-model", key: "gcp.vertex.agent", "gen_ai.usage.input_tokens": 5,
+		})
+		ts.scope.SetName("gcp.vertex.agent")
+		require.Empty(t, recogniseLLM(t, ts, "adk").patch.ProviderName, key)
+	}
+}
+
+// strandsBedrockCall is a Strands chat span of a Bedrock model with the
+// given input and total counts, 62 output, 177 cache reads, 67 writes.
+func strandsBedrockCall(input int64, total any) testSpan {
+	a := map[string]any{
+		"gen_ai.operation.name": "chat", "gen_ai.system": "strands-agents",
+		"gen_ai.request.model":      "us.anthropic.claude-sonnet-4-20250514-v1:0",
+		"gen_ai.usage.input_tokens": input, "gen_ai.usage.output_tokens": 62,
+		"gen_ai.usage.cache_read_input_tokens": 177, "gen_ai.usage.cache_write_input_tokens": 67,
+	}
+	if total != nil {
+		a["gen_ai.usage.total_tokens"] = total
+	}
+	ts := newGenAISpan("chat", a)
+	ts.scope.SetName("strands.telemetry.tracer")
+	return ts
+}
+
+func TestStrandsBedrockInputThatAlreadyHoldsTheCacheIsKept(t *testing.T) {
+	// Strands 1.62: input_tokens = inputTokens + cache when inputTokens +
+	// outputTokens is not totalTokens, so input + output = total.
+	p := recogniseLLM(t, strandsBedrockCall(351, 413), "strands").patch
+	require.Equal(t, int64(351), *p.PromptTokens)
+	require.Equal(t, int64(413), *p.TotalTokens)
+}
+
+func TestStrandsBedrockInputWithoutTheCacheGetsIt(t *testing.T) {
+	// Older Strands: Converse's inputTokens as it came, total counting the cache.
+	p := recogniseLLM(t, strandsBedrockCall(107, 413), "strands").patch
+	require.Equal(t, int64(351), *p.PromptTokens)
+	require.Equal(t, int64(413), *p.TotalTokens)
+	// No total to tell: Converse's inputTokens leaves the cache out.
+	p = recogniseLLM(t, strandsBedrockCall(107, nil), "strands").patch
+	require.Equal(t, int64(351), *p.PromptTokens)
+}
+
+// langsmithSpan is a LangSmith OTel-mode span of the Python SDK.
+func langsmithSpan(name, runType string, attrs map[string]any) testSpan {
+	attrs["langsmith.span.kind"] = runType
+	ts := newGenAISpan(name, attrs)
+	ts.scope.SetName("langsmith")
+	return ts
+}
+
+func TestLangSmithPythonFinishReasonAndUsageFromTheirJSON(t *testing.T) {
+	ts := langsmithSpan("ChatOpenAI", "llm", map[string]any{
+		"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
+		"gen_ai.usage.input_tokens": 330, "gen_ai.usage.output_tokens": 43, "gen_ai.usage.total_tokens": 373,
+		"langsmith.metadata.usage_metadata": `{"input_tokens":330,"input_token_details":{"audio":0,"cache_read":77},"output_token_details":{"reasoning":21}}`,
+		"gen_ai.completion":                 `{"generations":[[{"text":"","generation_info":{"finish_reason":"tool_calls"}}]],"llm_output":null}`,
+	})
+	out := recogniseLLM(t, ts, "langsmith")
+	require.Empty(t, out.problems)
+	p := out.patch
+	require.Equal(t, "tool_calls", p.FinishReasonRaw)
+	require.Equal(t, "tool_call", p.FinishReason)
+	require.Equal(t, int64(77), *p.CachedInputTokens)
+	require.Equal(t, int64(21), *p.ReasoningTokens)
+}
+
+func TestLangSmithStreamedFinishReasonIsInTheMessageMetadata(t *testing.T) {
+	ts := langsmithSpan("ChatOpenAI", "llm", map[string]any{
+		"gen_ai.request.model": "gpt-4o-mini",
+		"gen_ai.completion": `{"generations":[[{"text":"","message":{"lc":1,"kwargs":` +
+			`{"response_metadata":{"finish_reason":"stop","model_name":"gpt-4o-mini-2025-01-01"}}}}]]}`,
+	})
+	p := recogniseLLM(t, ts, "langsmith").patch
+	require.Equal(t, "stop", p.FinishReasonRaw)
+	require.Equal(t, "stop", p.FinishReason)
+}
+
+func TestLangSmithCompletionJSON(t *testing.T) {
+	t.Run("broken JSON is a problem and the counts survive", func(t *testing.T) {
+		out := recogniseLLM(t, langsmithSpan("ChatOpenAI", "llm", map[string]any{
+			"gen_ai.usage.input_tokens": 3, "gen_ai.completion": `{"generations":[[`,
+		}), "langsmith")
+		require.Len(t, out.problems, 1)
+		require.ErrorContains(t, out.problems[0], "gen_ai.completion")
+		require.Equal(t, int64(3), *out.patch.PromptTokens)
+	})
+	t.Run("other outputs than an LLMResult give no reason and no problem", func(t *testing.T) {
+		out := recogniseLLM(t, langsmithSpan("ChatOpenAI", "llm", map[string]any{
+			"gen_ai.usage.input_tokens": 3, "gen_ai.completion": `{"generations":"none","output":{}}`,
+		}), "langsmith")
+		require.Empty(t, out.problems)
+		require.Empty(t, out.patch.FinishReasonRaw)
+	})
+}
+
+func TestLangSmithLangGraphRootIsTheRunAndItsNodesAreNot(t *testing.T) {
+	root := langsmithSpan("weather-agent", "chain", map[string]any{
+		"langsmith.metadata.ls_integration": "langgraph", "langsmith.metadata.thread_id": "t-1",
+	})
+	out, ok := recogniseOne(t, root)
+	require.True(t, ok)
+	require.Equal(t, roleContext, out.role)
+	require.Equal(t, step.DeriveRunID(root.span.TraceID(), root.span.SpanID()), out.ctx.RunID)
+	require.Equal(t, "t-1", out.ctx.ConversationID)
+
+	node := langsmithSpan("agent", "chain", map[string]any{
+		"langsmith.metadata.ls_integration": "langgraph", "langsmith.metadata.langgraph_node": "agent",
+	})
+	out, _ = recogniseOne(t, node)
+	require.Empty(t, out.ctx.RunID, "a node is a step of the graph's run")
+
+	traceable := langsmithSpan("agent", "chain", map[string]any{})
+	out, _ = recogniseOne(t, traceable)
+	require.Empty(t, out.ctx.RunID, "a chain is no agent invocation")
+}
+
+func TestOpenInferenceLangGraphNodeIsNoRunButTheGraphIs(t *testing.T) {
+	node := newOISpan("agent", "AGENT")
+	node.span.Attributes().PutStr("metadata", `{"thread_id":"t-1","ls_integration":"langgraph","langgraph_node":"agent","langgraph_step":1}`)
+	out, ok := recogniseOne(t, node)
+	require.True(t, ok)
+	require.Empty(t, out.ctx.RunID)
+	require.Equal(t, "t-1", out.ctx.ConversationID)
+
+	graph := newOISpan("weather-agent", "AGENT")
+	graph.span.Attributes().PutStr("metadata", `{"thread_id":"t-1","ls_integration":"langgraph"}`)
+	out, _ = recogniseOne(t, graph)
+	require.NotEmpty(t, out.ctx.RunID)
+}
+
+func TestOpenInferenceLLMSpanThatSentNothingIsNoStep(t *testing.T) {
+	// LlamaIndex's OpenAI._prepare_chat_with_tools.
+	prep := newOISpan("OpenAI._prepare_chat_with_tools", "LLM")
+	a := prep.span.Attributes()
+	a.PutStr("llm.model_name", "gpt-4o-mini")
+	a.PutStr("llm.provider", "openai")
+	a.PutStr("input.value", `{"tools": ["<FunctionTool object>"], "user_msg": null}`)
+	a.PutStr("output.value", `{"messages": [], "tools": []}`)
+	out, ok := recogniseOne(t, prep)
+	require.True(t, ok)
+	require.Equal(t, roleContext, out.role)
+	require.Equal(t, step.Step{}, out.patch)
+
+	// The same span with any sign of a request is a call.
+	for name, add := range map[string]func(testSpan){
+		"input message":  func(s testSpan) { s.span.Attributes().PutStr("llm.input_messages.0.message.role", "user") },
+		"output message": func(s testSpan) { s.span.Attributes().PutStr("llm.output_messages.0.message.role", "assistant") },
+		"count":          func(s testSpan) { s.span.Attributes().PutInt("llm.token_count.prompt", 9) },
+		"finish reason":  func(s testSpan) { s.span.Attributes().PutStr("llm.finish_reason", "stop") },
+		"failure":        func(s testSpan) { s.span.Status().SetCode(ptrace.StatusCodeError) },
+	} {
+		s := newOISpan("OpenAI.achat", "LLM")
+		a.CopyTo(s.span.Attributes())
+		add(s)
+		out, _ := recogniseOne(t, s)
+		require.Equal(t, roleLLM, out.role, name)
+	}
+
+	// Content hidden (OPENINFERENCE_HIDE_INPUTS/OUTPUTS): nothing tells, so
+	// it stays a call.
+	bare := newOISpan("OpenAI.achat", "LLM")
+	bare.span.Attributes().PutStr("llm.model_name", "gpt-4o-mini")
+	out, _ = recogniseOne(t, bare)
+	require.Equal(t, roleLLM, out.role)
+}
