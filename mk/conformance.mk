@@ -23,3 +23,4 @@ conformance-python: build steps
 # until the recognisers read what those libraries record (the README's
 # Python Compatibility table says which field of which library).
 TEST_TARGETS += conformance
+TEST_TARGETS += conformance-python
