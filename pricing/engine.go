@@ -1,0 +1,254 @@
+package pricing
+
+import (
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Call is one model call as a step record describes it.
+type Call struct {
+	// Provider is the OpenTelemetry gen_ai.provider.name ("aws.bedrock",
+	// "gcp.gemini", "x_ai") or a catalogue provider id ("aws", "google").
+	Provider string
+	Model    string
+	// Endpoint is the model endpoint, a URL or host[:port]; a self-hosted
+	// one (loopback, private address, Ollama's port) is priced only by rules.
+	Endpoint string
+	// Start is when the call started; it picks dated and time-of-day prices.
+	Start time.Time
+	// Token counts; nil is unknown. PromptTokens includes cache reads and
+	// writes, CompletionTokens includes reasoning.
+	PromptTokens, CompletionTokens, CachedInputTokens, CacheWriteTokens, ReasoningTokens *int64
+}
+
+// Cost is a call's price in USD and where it came from: "config" or
+// "catalogue@<version>".
+type Cost struct {
+	Breakdown
+	Source string
+}
+
+// Engine prices calls by the user's rules, then the catalogue. It is safe
+// for concurrent use.
+type Engine struct {
+	cat   *Catalogue
+	rules []*Rule
+
+	mu    sync.RWMutex
+	found map[findKey]found // lookups memoised: a few models, many calls
+}
+
+type findKey struct{ provider, model string }
+type found struct {
+	p *Provider
+	m *Model
+}
+
+const maxFound = 4096
+
+// New makes an engine over a catalogue (nil: none) and rules, tried first.
+func New(cat *Catalogue, rules []*Rule) *Engine {
+	return &Engine{cat: cat, rules: rules, found: map[findKey]found{}}
+}
+
+// Price prices a call. ok is false when there is no price: no token
+// counts, an unknown or self-hosted model without a rule, or counts that do
+// not add up (cache reads above the prompt).
+func (e *Engine) Price(c Call) (cost Cost, ok bool) {
+	if c.PromptTokens == nil && c.CompletionTokens == nil {
+		return Cost{}, false
+	}
+	usage := c.usage()
+	if r := e.rule(c); r != nil {
+		b, err := r.prices.Price(usage)
+		return Cost{b, "config"}, err == nil
+	}
+	if e.cat == nil || c.Model == "" || SelfHosted(c.Endpoint) {
+		return Cost{}, false
+	}
+	_, m := e.find(c.Provider, c.Model)
+	if m == nil {
+		return Cost{}, false
+	}
+	b, err := m.At(c.Start).Price(usage)
+	if err != nil {
+		return Cost{}, false
+	}
+	return Cost{b, "catalogue@" + e.cat.Version}, true
+}
+
+// ContextWindow is the catalogue's context window of the model in tokens,
+// 0 when unknown.
+func (e *Engine) ContextWindow(provider, model string) int64 {
+	if e.cat == nil || model == "" {
+		return 0
+	}
+	if _, m := e.find(provider, model); m != nil {
+		return m.ContextWindow
+	}
+	return 0
+}
+
+func (e *Engine) find(provider, model string) (*Provider, *Model) {
+	k := findKey{provider, model}
+	e.mu.RLock()
+	f, hit := e.found[k]
+	e.mu.RUnlock()
+	if hit {
+		return f.p, f.m
+	}
+	f.p, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
+	e.mu.Lock()
+	if len(e.found) < maxFound {
+		e.found[k] = f
+	}
+	e.mu.Unlock()
+	return f.p, f.m
+}
+
+func (c Call) usage() Usage {
+	u := make(Usage, 5)
+	put := func(k string, v *int64) {
+		if v != nil {
+			u[k] = float64(*v)
+		}
+	}
+	put("input_tokens", c.PromptTokens)
+	put("cache_read_tokens", c.CachedInputTokens)
+	put("cache_write_tokens", c.CacheWriteTokens)
+	put("output_tokens", c.CompletionTokens)
+	put("output_reasoning_tokens", c.ReasoningTokens)
+	return u
+}
+
+// otelProviders maps OpenTelemetry gen_ai.provider.name values to catalogue
+// provider ids where the catalogue's own provider_match would miss or
+// mislead ("azure.ai.openai" contains "openai"). Other names are passed on.
+var otelProviders = map[string]string{
+	"x_ai": "x-ai", "gcp.gemini": "google", "gcp.vertex_ai": "google", "gcp.gen_ai": "google",
+	"aws.bedrock": "aws", "azure.ai.openai": "azure", "azure.ai.inference": "azure",
+	"mistral_ai": "mistral", "moonshot_ai": "moonshotai", "together_ai": "together",
+}
+
+// CatalogueProvider maps an OpenTelemetry provider name to the catalogue's.
+func CatalogueProvider(otel string) string {
+	p := strings.ToLower(strings.TrimSpace(otel))
+	if id, ok := otelProviders[p]; ok {
+		return id
+	}
+	return p
+}
+
+// SelfHosted reports whether an endpoint (URL or host[:port]) is a model
+// served on the user's own machines: a loopback, private or link-local
+// address, a .local/.internal/.localhost name, or Ollama's port 11434.
+func SelfHosted(endpoint string) bool {
+	if endpoint == "" {
+		return false
+	}
+	host := endpoint
+	if strings.Contains(endpoint, "://") {
+		if u, err := url.Parse(endpoint); err == nil {
+			host = u.Host
+		}
+	} else if i := strings.IndexByte(host, '/'); i >= 0 {
+		host = host[:i]
+	}
+	port := ""
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		host, port = h, p
+	}
+	host = strings.ToLower(strings.Trim(host, "[]"))
+	if port == "11434" || host == "localhost" || host == "host.docker.internal" {
+		return true
+	}
+	for _, s := range []string{".localhost", ".local", ".internal", ".lan"} {
+		if strings.HasSuffix(host, s) {
+			return true
+		}
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()
+	}
+	return false
+}
+
+// Rule is a user's price for models the catalogue lacks or prices
+// otherwise. Exactly one of Model (exact), Prefix or Regex is set; Provider
+// and StartDate narrow it. Rates are USD per million tokens; cache reads
+// and writes without a rate of their own are billed at the input rate.
+type Rule struct {
+	Model, Prefix string
+	Regex         *regexp.Regexp
+	Provider      string
+	StartDate     time.Time
+	Input, Output float64
+	CacheRead     *float64
+	CacheWrite    *float64
+
+	prices *PriceSet
+}
+
+// Compile prepares the rule's prices; call it once before use.
+func (r *Rule) Compile() {
+	rates := map[string]Price{"input_mtok": {Base: r.Input}, "output_mtok": {Base: r.Output}}
+	if r.CacheRead != nil {
+		rates["cache_read_mtok"] = Price{Base: *r.CacheRead}
+	}
+	if r.CacheWrite != nil {
+		rates["cache_write_mtok"] = Price{Base: *r.CacheWrite}
+	}
+	r.prices = newPriceSet(rates)
+}
+
+// rank is how specific the rule is for the call, 0 for no match: exact
+// over prefix over regex, a provider over none.
+func (r *Rule) rank(c Call) int {
+	if r.Provider != "" && !strings.EqualFold(r.Provider, c.Provider) &&
+		CatalogueProvider(r.Provider) != CatalogueProvider(c.Provider) {
+		return 0
+	}
+	if !r.StartDate.IsZero() && c.Start.Before(r.StartDate) {
+		return 0
+	}
+	n := 0
+	switch {
+	case r.Model != "":
+		if strings.EqualFold(r.Model, strings.TrimSpace(c.Model)) {
+			n = 6
+		}
+	case r.Prefix != "":
+		if len(c.Model) >= len(r.Prefix) && strings.EqualFold(c.Model[:len(r.Prefix)], r.Prefix) {
+			n = 4
+		}
+	case r.Regex != nil:
+		if r.Regex.MatchString(c.Model) {
+			n = 2
+		}
+	}
+	if n > 0 && r.Provider != "" {
+		n++
+	}
+	return n
+}
+
+// rule is the best rule for the call: the most specific, then the newest
+// start date, then the first written.
+func (e *Engine) rule(c Call) *Rule {
+	var best *Rule
+	bestRank := 0
+	for _, r := range e.rules {
+		n := r.rank(c)
+		if n == 0 {
+			continue
+		}
+		if n > bestRank || (n == bestRank && r.StartDate.After(best.StartDate)) {
+			best, bestRank = r, n
+		}
+	}
+	return best
+}
