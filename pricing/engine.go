@@ -59,22 +59,35 @@ func New(cat *Catalogue, rules []*Rule) *Engine {
 // counts, an unknown or self-hosted model without a rule, or counts that do
 // not add up (cache reads above the prompt).
 func (e *Engine) Price(c Call) (cost Cost, ok bool) {
+	if cost, ok := e.PriceByRule(c); ok {
+		return cost, true
+	}
+	return e.PriceByCatalogue(c)
+}
+
+// PriceByRule prices a call by the best matching user rule only.
+func (e *Engine) PriceByRule(c Call) (Cost, bool) {
 	if c.PromptTokens == nil && c.CompletionTokens == nil {
 		return Cost{}, false
 	}
-	usage := c.usage()
-	if r := e.rule(c); r != nil {
-		b, err := r.prices.Price(usage)
-		return Cost{b, "config"}, err == nil
+	r := e.rule(c)
+	if r == nil {
+		return Cost{}, false
 	}
-	if e.cat == nil || c.Model == "" || SelfHosted(c.Endpoint) {
+	b, err := r.prices.Price(c.usage())
+	return Cost{b, "config"}, err == nil
+}
+
+// PriceByCatalogue prices a call by the catalogue only.
+func (e *Engine) PriceByCatalogue(c Call) (Cost, bool) {
+	if e.cat == nil || c.Model == "" || SelfHosted(c.Endpoint) || (c.PromptTokens == nil && c.CompletionTokens == nil) {
 		return Cost{}, false
 	}
 	_, m := e.find(c.Provider, c.Model)
 	if m == nil {
 		return Cost{}, false
 	}
-	b, err := m.At(c.Start).Price(usage)
+	b, err := m.At(c.Start).Price(c.usage())
 	if err != nil {
 		return Cost{}, false
 	}

@@ -14,6 +14,7 @@ import (
 //     fills them in later);
 //   - start_time takes the earlier time and end_time the later;
 //   - tags are the sorted union;
+//   - the cost fields move as one group, by source (cost.go);
 //   - any other conflict takes the lexicographically larger string. That is
 //     arbitrary but fixed, and never depends on arrival order.
 //
@@ -66,6 +67,7 @@ func (s *Step) Merge(p *Step) {
 	if progressionRank[p.Progression] > progressionRank[s.Progression] {
 		s.Progression = p.Progression
 	}
+	s.mergeCost(p)
 }
 
 // StatusRank exposes the forward order of statuses for backends that apply

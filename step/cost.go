@@ -1,0 +1,113 @@
+package step
+
+import (
+	"strings"
+	"time"
+
+	"github.com/agentsteps/collector/pricing"
+)
+
+// Cost sources, in rising precedence: the catalogue's price, a cost the
+// emitter recorded on its span, a price the user configured.
+const (
+	CostSourceSpan   = "span"
+	CostSourceConfig = "config"
+	// CostSourceCataloguePrefix starts "catalogue@<version>".
+	CostSourceCataloguePrefix = "catalogue@"
+)
+
+// USD returns a pointer to v, for the cost fields.
+func USD(v float64) *float64 { return &v }
+
+// CostSourceRank orders cost sources: config 3 > span 2 > catalogue 1 >
+// unset 0.
+func CostSourceRank(src string) int {
+	switch {
+	case src == CostSourceConfig:
+		return 3
+	case src == CostSourceSpan:
+		return 2
+	case src != "":
+		return 1
+	}
+	return 0
+}
+
+// mergeCost folds the cost of p into s as one group: the higher source
+// wins whole; between equal sources each amount takes the larger (a patch
+// with more tokens costs more), so the rule stays a join.
+func (s *Step) mergeCost(p *Step) {
+	rs, rp := CostSourceRank(s.CostSource), CostSourceRank(p.CostSource)
+	switch {
+	case rp > rs:
+		s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = copyUSD(p.CostUSD), copyUSD(p.InputCostUSD), copyUSD(p.OutputCostUSD), p.CostSource
+	case rp == rs:
+		s.CostUSD, s.InputCostUSD, s.OutputCostUSD = maxUSD(s.CostUSD, p.CostUSD), maxUSD(s.InputCostUSD, p.InputCostUSD), maxUSD(s.OutputCostUSD, p.OutputCostUSD)
+		s.CostSource = maxStr(s.CostSource, p.CostSource)
+	}
+}
+
+func copyUSD(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	return USD(*v)
+}
+
+func maxUSD(a, b *float64) *float64 {
+	if b == nil {
+		return a
+	}
+	if a == nil || *b > *a {
+		return USD(*b)
+	}
+	return a
+}
+
+// Price sets the cost of a merged record from its final provider, model,
+// endpoint, start time and token counts: a user's rule of e first, then a
+// cost the record already holds from the emitter's span or from a rule,
+// then e's catalogue; a catalogue cost that no longer applies is cleared.
+// It fills context_window_limit from the catalogue when no span recorded
+// one. A nil e changes nothing. Call it after Merge and Finalize.
+func (s *Step) Price(e *pricing.Engine) {
+	if e == nil {
+		return
+	}
+	c := s.call()
+	if s.ContextWindowLimit == nil {
+		if w := e.ContextWindow(c.Provider, c.Model); w > 0 {
+			s.ContextWindowLimit = Int(w)
+		}
+	}
+	if cost, ok := e.PriceByRule(c); ok {
+		s.setCost(cost)
+		return
+	}
+	if CostSourceRank(s.CostSource) > 1 {
+		return
+	}
+	if cost, ok := e.PriceByCatalogue(c); ok {
+		s.setCost(cost)
+		return
+	}
+	if strings.HasPrefix(s.CostSource, CostSourceCataloguePrefix) {
+		s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = nil, nil, nil, ""
+	}
+}
+
+func (s *Step) setCost(c pricing.Cost) {
+	s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = USD(c.Total), USD(c.Input), USD(c.Output), c.Source
+}
+
+func (s *Step) call() pricing.Call {
+	start := time.Now()
+	if s.StartTime != 0 {
+		start = time.Unix(0, int64(s.StartTime))
+	}
+	return pricing.Call{
+		Provider: s.ProviderName, Model: s.Model, Endpoint: s.ModelEndpoint, Start: start,
+		PromptTokens: s.PromptTokens, CompletionTokens: s.CompletionTokens,
+		CachedInputTokens: s.CachedInputTokens, CacheWriteTokens: s.CacheWriteTokens, ReasoningTokens: s.ReasoningTokens,
+	}
+}
