@@ -22,6 +22,8 @@ const (
 	kindErrorData
 	kindPromptDetails     // derived from cached_input_tokens and cache_write_tokens
 	kindCompletionDetails // derived from reasoning_tokens
+	kindUSD               // an amount in USD, merged with its cost_source
+	kindCostSource        // cost_source: the higher source wins (step.CostSourceRank)
 )
 
 // column is one column the store writes. ddl is the type create_schema
@@ -33,6 +35,11 @@ type column struct {
 	ddl   string
 	str   func(*step.Step) *string
 	count func(*step.Step) **int64
+	usd   func(*step.Step) **float64
+}
+
+func usdCol(name string, get func(*step.Step) **float64) column {
+	return column{name: name, kind: kindUSD, ddl: "DOUBLE PRECISION", usd: get}
 }
 
 func strCol(name string, get func(*step.Step) *string) column {
@@ -90,6 +97,10 @@ var columns = []column{
 	strCol("source", func(s *step.Step) *string { return &s.Source }),
 	strCol("trace_url", func(s *step.Step) *string { return &s.TraceURL }),
 	{name: "progression", kind: kindProgression, ddl: "VARCHAR"},
+	usdCol("cost_usd", func(s *step.Step) **float64 { return &s.CostUSD }),
+	usdCol("input_cost_usd", func(s *step.Step) **float64 { return &s.InputCostUSD }),
+	usdCol("output_cost_usd", func(s *step.Step) **float64 { return &s.OutputCostUSD }),
+	{name: "cost_source", kind: kindCostSource, ddl: "VARCHAR", str: func(s *step.Step) *string { return &s.CostSource }},
 }
 
 // incomingType is the column's type in the temporary table that COPY fills:
@@ -100,6 +111,8 @@ func (c column) incomingType() string {
 		return "bigint"
 	case kindStartNanos, kindEndNanos:
 		return "smallint"
+	case kindUSD:
+		return "double precision"
 	case kindStart, kindEnd:
 		return "timestamptz"
 	case kindTags, kindErrorData, kindPromptDetails, kindCompletionDetails:

@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS steps (
     source               TEXT,
     trace_url            TEXT,
     progression          TEXT,
+    cost_usd             REAL,
+    input_cost_usd       REAL,
+    output_cost_usd      REAL,
+    cost_source          TEXT,
     created_at           TEXT NOT NULL,
     updated_at           TEXT NOT NULL
 );

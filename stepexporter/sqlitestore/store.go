@@ -21,6 +21,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/agentsteps/collector/pricing"
 	"github.com/agentsteps/collector/step"
 	"github.com/agentsteps/collector/stepexporter/store"
 )
@@ -30,8 +31,9 @@ var schemaSQL string
 
 // Store is an open steps database.
 type Store struct {
-	db     *sql.DB
-	upsert *sql.Stmt
+	db      *sql.DB
+	upsert  *sql.Stmt
+	pricing *pricing.Engine // re-prices merged rows (cost.go); nil: off
 }
 
 var (
@@ -83,6 +85,9 @@ func dsn(cfg Config) string {
 func (s *Store) init(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, schemaSQL); err != nil {
 		return fmt.Errorf("create schema: %w", err)
+	}
+	if err := migrate(ctx, s.db); err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
 	}
 	stmt, err := s.db.PrepareContext(ctx, upsertSQL)
 	if err != nil {
@@ -141,6 +146,9 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 			}
 			return store.Result{}, classify(err)
 		}
+	}
+	if err := s.reprice(ctx, tx, string(idsJSON)); err != nil {
+		return store.Result{}, classify(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return store.Result{}, classify(err)

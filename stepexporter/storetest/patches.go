@@ -124,7 +124,8 @@ func FullRecord(id string) step.Step {
 		StartTime: 1_700_000_000_123_456_789, EndTime: 1_700_000_001_000_000_001, ServiceName: "svc",
 		ConversationID: "conv", UserID: "user", FinishReason: "error", FinishReasonRaw: "ERROR",
 		Source: "genai", TraceURL: "http://127.0.0.1:16686/trace/0123456789abcdef0123456789abcdef",
-		Progression: step.ProgressionResponseReceived}
+		Progression: step.ProgressionResponseReceived, CostUSD: step.USD(0.0001234), InputCostUSD: step.USD(0.0001),
+		OutputCostUSD: step.USD(0.0000234), CostSource: step.CostSourceSpan}
 }
 
 func pick(rng *rand.Rand, from []string) []string {
