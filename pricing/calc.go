@@ -109,25 +109,39 @@ type Breakdown struct {
 // writes, output_tokens counts reasoning.
 type Usage map[string]float64
 
+// usageEntry is one reported count: its unit (nil for a key the registry
+// does not know, which is ignored as calcPrice ignores it) and value.
+type usageEntry struct {
+	u *unit
+	v float64
+}
+
 // Price prices usage with the set's rates on exclusive leaves: each priced
 // unit is billed for its count less the counts of the priced units inside
 // it, so no token is billed twice. It errs where calcPrice throws: usage
 // that does not add up (cache reads above the input) or a set that
 // cannot price.
 func (ps *PriceSet) Price(usage Usage) (Breakdown, error) {
-	if ps.err != nil {
-		return Breakdown{}, ps.err
-	}
 	reg := units()
+	us := make([]usageEntry, 0, len(usage))
 	for k, v := range usage {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 			return Breakdown{}, fmt.Errorf("usage %s: want a finite non-negative number, got %v", k, v)
 		}
+		us = append(us, usageEntry{reg.byUsage[k], v})
 	}
+	return ps.price(us)
+}
+
+func (ps *PriceSet) price(us []usageEntry) (Breakdown, error) {
+	if ps.err != nil {
+		return Breakdown{}, ps.err
+	}
+	reg := units()
 	input := 0.0
 	if ps.tiers {
 		var err error
-		if input, err = valueOf(reg, usage, reg.byUsage["input_tokens"]); err != nil {
+		if input, err = valueOf(reg, us, reg.input); err != nil {
 			return Breakdown{}, err
 		}
 	}
@@ -141,7 +155,7 @@ func (ps *PriceSet) Price(usage Usage) (Breakdown, error) {
 	for i, x := range ps.plan {
 		n := 1.0 // every call is one request
 		if x.u.reported() {
-			v, err := valueOf(reg, usage, x.u)
+			v, err := valueOf(reg, us, x.u)
 			if err != nil {
 				return Breakdown{}, err
 			}
@@ -190,30 +204,25 @@ func (p Price) rate(input float64) float64 {
 // valueOf is the count of unit u in usage: its reported value, or 0 when
 // nothing inside it was reported either (calcPrice's rule; a reported part
 // without its whole is an error).
-func valueOf(reg *registry, usage Usage, u *unit) (float64, error) {
-	if v, ok := usage[u.usageKey]; ok {
-		return v, nil
-	}
-	for k, v := range usage {
-		d := reg.byUsage[k]
-		if d == nil || !d.reported() || v <= 0 || d == u {
-			continue
+func valueOf(reg *registry, us []usageEntry, u *unit) (float64, error) {
+	for _, e := range us {
+		if e.u == u {
+			return e.v, nil
 		}
-		if u.contains(d) {
-			return 0, fmt.Errorf("missing usage %s with a positive part %s", u.usageKey, k)
+	}
+	for _, e := range us {
+		if e.u != nil && e.u.reported() && e.v > 0 && u.contains(e.u) {
+			return 0, fmt.Errorf("missing usage %s with a positive part %s", u.usageKey, e.u.usageKey)
 		}
 	}
 	// Two reported parts that overlap exactly in u need u reported.
-	var pos []*unit
-	for k, v := range usage {
-		if d := reg.byUsage[k]; d != nil && d.reported() && v > 0 {
-			pos = append(pos, d)
-		}
-	}
-	for i, a := range pos {
-		for _, c := range pos[i+1:] {
-			if compatible(a, c) && !a.contains(c) && !c.contains(a) && reg.join(a, c) == u {
-				return 0, fmt.Errorf("missing usage %s with overlapping parts %s and %s", u.usageKey, a.usageKey, c.usageKey)
+	for i, a := range us {
+		for _, c := range us[i+1:] {
+			if a.u == nil || c.u == nil || !a.u.reported() || !c.u.reported() || a.v <= 0 || c.v <= 0 {
+				continue
+			}
+			if compatible(a.u, c.u) && !a.u.contains(c.u) && !c.u.contains(a.u) && reg.join(a.u, c.u) == u {
+				return 0, fmt.Errorf("missing usage %s with overlapping parts %s and %s", u.usageKey, a.u.usageKey, c.u.usageKey)
 			}
 		}
 	}

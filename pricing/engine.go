@@ -35,8 +35,9 @@ type Cost struct {
 // Engine prices calls by the user's rules, then the catalogue. It is safe
 // for concurrent use.
 type Engine struct {
-	cat   *Catalogue
-	rules []*Rule
+	cat    *Catalogue
+	rules  []*Rule
+	source string // "catalogue@<version>"
 
 	mu    sync.RWMutex
 	found map[findKey]found // lookups memoised: a few models, many calls
@@ -52,7 +53,11 @@ const maxFound = 4096
 
 // New makes an engine over a catalogue (nil: none) and rules, tried first.
 func New(cat *Catalogue, rules []*Rule) *Engine {
-	return &Engine{cat: cat, rules: rules, found: map[findKey]found{}}
+	e := &Engine{cat: cat, rules: rules, found: map[findKey]found{}}
+	if cat != nil {
+		e.source = "catalogue@" + cat.Version
+	}
+	return e
 }
 
 // Price prices a call. ok is false when there is no price: no token
@@ -74,7 +79,8 @@ func (e *Engine) PriceByRule(c Call) (Cost, bool) {
 	if r == nil {
 		return Cost{}, false
 	}
-	b, err := r.prices.Price(c.usage())
+	var arr [5]usageEntry
+	b, err := r.prices.price(c.usage(&arr))
 	return Cost{b, "config"}, err == nil
 }
 
@@ -87,11 +93,12 @@ func (e *Engine) PriceByCatalogue(c Call) (Cost, bool) {
 	if m == nil {
 		return Cost{}, false
 	}
-	b, err := m.At(c.Start).Price(c.usage())
+	var arr [5]usageEntry
+	b, err := m.At(c.Start).price(c.usage(&arr))
 	if err != nil {
 		return Cost{}, false
 	}
-	return Cost{b, "catalogue@" + e.cat.Version}, true
+	return Cost{b, e.source}, true
 }
 
 // ContextWindow is the catalogue's context window of the model in tokens,
@@ -123,19 +130,20 @@ func (e *Engine) find(provider, model string) (*Provider, *Model) {
 	return f.p, f.m
 }
 
-func (c Call) usage() Usage {
-	u := make(Usage, 5)
-	put := func(k string, v *int64) {
-		if v != nil {
-			u[k] = float64(*v)
+// usage lists the call's counts in arr, without allocating.
+func (c Call) usage(arr *[5]usageEntry) []usageEntry {
+	reg := units()
+	us := arr[:0]
+	for _, x := range [...]struct {
+		u *unit
+		v *int64
+	}{{reg.input, c.PromptTokens}, {reg.cacheRead, c.CachedInputTokens}, {reg.cacheWrite, c.CacheWriteTokens},
+		{reg.output, c.CompletionTokens}, {reg.reasoning, c.ReasoningTokens}} {
+		if x.v != nil && *x.v >= 0 {
+			us = append(us, usageEntry{x.u, float64(*x.v)})
 		}
 	}
-	put("input_tokens", c.PromptTokens)
-	put("cache_read_tokens", c.CachedInputTokens)
-	put("cache_write_tokens", c.CacheWriteTokens)
-	put("output_tokens", c.CompletionTokens)
-	put("output_reasoning_tokens", c.ReasoningTokens)
-	return u
+	return us
 }
 
 // otelProviders maps OpenTelemetry gen_ai.provider.name values to catalogue

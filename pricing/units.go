@@ -25,6 +25,8 @@ type unit struct {
 type registry struct {
 	byUsage, byPrice map[string]*unit
 	byDims           map[string]*unit
+	// The units a step reports, looked up once.
+	input, cacheRead, cacheWrite, output, reasoning *unit
 }
 
 var units = sync1(func() *registry {
@@ -44,6 +46,8 @@ var units = sync1(func() *registry {
 		}
 		r.byUsage[k], r.byPrice[u.priceKey], r.byDims[dimsKey(u.dims)] = u, u, u
 	}
+	r.input, r.cacheRead, r.cacheWrite = r.byUsage["input_tokens"], r.byUsage["cache_read_tokens"], r.byUsage["cache_write_tokens"]
+	r.output, r.reasoning = r.byUsage["output_tokens"], r.byUsage["output_reasoning_tokens"]
 	return r
 })
 

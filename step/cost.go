@@ -97,7 +97,8 @@ func (s *Step) Price(e *pricing.Engine) {
 }
 
 func (s *Step) setCost(c pricing.Cost) {
-	s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = USD(c.Total), USD(c.Input), USD(c.Output), c.Source
+	v := &[3]float64{c.Total, c.Input, c.Output} // one allocation for the three
+	s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = &v[0], &v[1], &v[2], c.Source
 }
 
 func (s *Step) call() pricing.Call {
