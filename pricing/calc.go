@@ -176,10 +176,10 @@ func (ps *PriceSet) price(us []usageEntry) (Breakdown, error) {
 		}
 		leaf = append(leaf, n)
 		c := x.p.rate(input) * n / x.u.per
-		switch x.u.dims["direction"] {
-		case "input":
+		switch x.u.dir {
+		case inputDirection:
 			b.Input += c
-		case "output":
+		case outputDirection:
 			b.Output += c
 		default:
 			other += c

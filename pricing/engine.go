@@ -1,8 +1,7 @@
 package pricing
 
 import (
-	"net"
-	"net/url"
+	"net/netip"
 	"regexp"
 	"strings"
 	"sync"
@@ -168,22 +167,11 @@ func CatalogueProvider(otel string) string {
 // served on the user's own machines: a loopback, private or link-local
 // address, a .local/.internal/.localhost name, or Ollama's port 11434.
 func SelfHosted(endpoint string) bool {
-	if endpoint == "" {
+	host, port := hostPort(endpoint)
+	if host == "" {
 		return false
 	}
-	host := endpoint
-	if strings.Contains(endpoint, "://") {
-		if u, err := url.Parse(endpoint); err == nil {
-			host = u.Host
-		}
-	} else if i := strings.IndexByte(host, '/'); i >= 0 {
-		host = host[:i]
-	}
-	port := ""
-	if h, p, err := net.SplitHostPort(host); err == nil {
-		host, port = h, p
-	}
-	host = strings.ToLower(strings.Trim(host, "[]"))
+	host = strings.ToLower(host)
 	if port == "11434" || host == "localhost" || host == "host.docker.internal" {
 		return true
 	}
@@ -192,10 +180,40 @@ func SelfHosted(endpoint string) bool {
 			return true
 		}
 	}
-	if ip := net.ParseIP(host); ip != nil {
+	if ip, err := netip.ParseAddr(host); err == nil {
 		return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()
 	}
 	return false
+}
+
+// hostPort takes the host and port out of a URL or host[:port], without
+// allocating (the processor asks for every step).
+func hostPort(endpoint string) (host, port string) {
+	h := endpoint
+	if i := strings.Index(h, "://"); i >= 0 {
+		h = h[i+3:]
+	}
+	if i := strings.IndexAny(h, "/?#"); i >= 0 {
+		h = h[:i]
+	}
+	if i := strings.LastIndexByte(h, '@'); i >= 0 {
+		h = h[i+1:]
+	}
+	if strings.HasPrefix(h, "[") { // [v6]:port
+		j := strings.IndexByte(h, ']')
+		if j < 0 {
+			return "", ""
+		}
+		host, rest := h[1:j], h[j+1:]
+		if strings.HasPrefix(rest, ":") {
+			port = rest[1:]
+		}
+		return host, port
+	}
+	if i := strings.IndexByte(h, ':'); i >= 0 && strings.Count(h, ":") == 1 {
+		return h[:i], h[i+1:]
+	}
+	return h, ""
 }
 
 // Rule is a user's price for models the catalogue lacks or prices

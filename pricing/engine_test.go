@@ -112,3 +112,16 @@ func TestLoadCatalogueErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSelfHosted(t *testing.T) {
+	for ep, want := range map[string]bool{
+		"http://localhost:11434/v1": true, "127.0.0.1:8000": true, "http://10.1.2.3:8000/v1": true, "ollama.internal": true,
+		"[::1]:8080": true, "http://user@192.168.1.5/v1": true, "gpu-box.local:8000": true, "http://[fe80::1]/": true,
+		"api.openai.com": false, "https://api.anthropic.com/v1": false, "api.openai.com:443": false, "": false,
+		"https://bedrock-runtime.us-east-1.amazonaws.com": false, "8.8.8.8": false, "http://LOCALHOST/": true,
+	} {
+		if got := SelfHosted(ep); got != want {
+			t.Errorf("SelfHosted(%q) = %v, want %v", ep, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package pricing
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -20,7 +21,22 @@ type unit struct {
 	usageKey, priceKey string
 	per                float64
 	dims               map[string]string
+	dir                direction
+	// Relations to every unit of the registry, by idx, computed once:
+	// whether this one contains it, can overlap it, and their join.
+	idx    int
+	in     []bool
+	compat []bool
+	join   []*unit
 }
+
+type direction int8
+
+const (
+	noDirection direction = iota
+	inputDirection
+	outputDirection
+)
 
 type registry struct {
 	byUsage, byPrice map[string]*unit
@@ -46,6 +62,26 @@ var units = sync1(func() *registry {
 		}
 		r.byUsage[k], r.byPrice[u.priceKey], r.byDims[dimsKey(u.dims)] = u, u, u
 	}
+	all := make([]*unit, 0, len(r.byUsage))
+	for _, k := range slices.Sorted(maps.Keys(r.byUsage)) {
+		u := r.byUsage[k]
+		u.idx = len(all)
+		all = append(all, u)
+		switch u.dims["direction"] {
+		case "input":
+			u.dir = inputDirection
+		case "output":
+			u.dir = outputDirection
+		}
+	}
+	for _, a := range all {
+		a.in, a.compat, a.join = make([]bool, len(all)), make([]bool, len(all)), make([]*unit, len(all))
+		for _, b := range all {
+			a.in[b.idx] = containsDims(a, b)
+			a.compat[b.idx] = compatibleDims(a, b)
+			a.join[b.idx] = r.joinDims(a, b)
+		}
+	}
 	r.input, r.cacheRead, r.cacheWrite = r.byUsage["input_tokens"], r.byUsage["cache_read_tokens"], r.byUsage["cache_write_tokens"]
 	r.output, r.reasoning = r.byUsage["output_tokens"], r.byUsage["output_reasoning_tokens"]
 	return r
@@ -65,7 +101,15 @@ func dimsKey(d map[string]string) string {
 }
 
 // contains reports whether a contains b: every dimension of a is b's too.
-func (a *unit) contains(b *unit) bool {
+func (a *unit) contains(b *unit) bool { return a.in[b.idx] }
+
+// compatible reports whether a and b can overlap: no dimension differs.
+func compatible(a, b *unit) bool { return a.compat[b.idx] }
+
+// join is the registered unit of a and b's common part, or nil.
+func (r *registry) join(a, b *unit) *unit { return a.join[b.idx] }
+
+func containsDims(a, b *unit) bool {
 	for k, v := range a.dims {
 		if b.dims[k] != v {
 			return false
@@ -74,8 +118,7 @@ func (a *unit) contains(b *unit) bool {
 	return true
 }
 
-// compatible reports whether a and b can overlap: no dimension differs.
-func compatible(a, b *unit) bool {
+func compatibleDims(a, b *unit) bool {
 	for k, v := range a.dims {
 		if w, ok := b.dims[k]; ok && w != v {
 			return false
@@ -84,8 +127,7 @@ func compatible(a, b *unit) bool {
 	return true
 }
 
-// join is the registered unit of a and b's common part, or nil.
-func (r *registry) join(a, b *unit) *unit {
+func (r *registry) joinDims(a, b *unit) *unit {
 	d := map[string]string{}
 	for k, v := range a.dims {
 		d[k] = v
