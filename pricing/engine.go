@@ -1,10 +1,12 @@
 package pricing
 
 import (
+	"maps"
 	"net/netip"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,8 +40,10 @@ type Engine struct {
 	rules  []*Rule
 	source string // "catalogue@<version>"
 
-	mu    sync.RWMutex
-	found map[findKey]found // lookups memoised: a few models, many calls
+	// found memoises lookups (a few models, many calls): an immutable map,
+	// replaced whole on a miss, so that reads take no lock.
+	found atomic.Pointer[map[findKey]found]
+	mu    sync.Mutex // serialises the replacements
 }
 
 type findKey struct{ provider, model string }
@@ -52,7 +56,8 @@ const maxFound = 4096
 
 // New makes an engine over a catalogue (nil: none) and rules, tried first.
 func New(cat *Catalogue, rules []*Rule) *Engine {
-	e := &Engine{cat: cat, rules: rules, found: map[findKey]found{}}
+	e := &Engine{cat: cat, rules: rules}
+	e.found.Store(&map[findKey]found{})
 	if cat != nil {
 		e.source = "catalogue@" + cat.Version
 	}
@@ -100,6 +105,37 @@ func (e *Engine) PriceByCatalogue(c Call) (Cost, bool) {
 	return Cost{b, e.source}, true
 }
 
+// Quote is everything a step needs from the engine, found with one lookup:
+// the price by the best rule, the price by the catalogue, and the model's
+// context window in tokens (0 when unknown).
+type Quote struct {
+	Rule, Catalogue       Cost
+	HasRule, HasCatalogue bool
+	ContextWindow         int64
+}
+
+// Quote prices a call both ways and gives its context window.
+func (e *Engine) Quote(c Call) Quote {
+	var q Quote
+	q.Rule, q.HasRule = e.PriceByRule(c)
+	if e.cat == nil || c.Model == "" {
+		return q
+	}
+	_, m := e.find(c.Provider, c.Model)
+	if m == nil {
+		return q
+	}
+	q.ContextWindow = m.ContextWindow
+	if SelfHosted(c.Endpoint) || (c.PromptTokens == nil && c.CompletionTokens == nil) {
+		return q
+	}
+	var arr [5]usageEntry
+	if b, err := m.At(c.Start).price(c.usage(&arr)); err == nil {
+		q.Catalogue, q.HasCatalogue = Cost{b, e.source}, true
+	}
+	return q
+}
+
 // ContextWindow is the catalogue's context window of the model in tokens,
 // 0 when unknown.
 func (e *Engine) ContextWindow(provider, model string) int64 {
@@ -114,16 +150,17 @@ func (e *Engine) ContextWindow(provider, model string) int64 {
 
 func (e *Engine) find(provider, model string) (*Provider, *Model) {
 	k := findKey{provider, model}
-	e.mu.RLock()
-	f, hit := e.found[k]
-	e.mu.RUnlock()
-	if hit {
+	if f, hit := (*e.found.Load())[k]; hit {
 		return f.p, f.m
 	}
+	var f found
 	f.p, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
 	e.mu.Lock()
-	if len(e.found) < maxFound {
-		e.found[k] = f
+	if old := *e.found.Load(); len(old) < maxFound {
+		next := make(map[findKey]found, len(old)+1)
+		maps.Copy(next, old)
+		next[k] = f
+		e.found.Store(&next)
 	}
 	e.mu.Unlock()
 	return f.p, f.m

@@ -74,21 +74,19 @@ func (s *Step) Price(e *pricing.Engine) {
 	if e == nil {
 		return
 	}
-	c := s.call()
-	if s.ContextWindowLimit == nil {
-		if w := e.ContextWindow(c.Provider, c.Model); w > 0 {
-			s.ContextWindowLimit = Int(w)
-		}
+	q := e.Quote(s.call())
+	if s.ContextWindowLimit == nil && q.ContextWindow > 0 {
+		s.ContextWindowLimit = Int(q.ContextWindow)
 	}
-	if cost, ok := e.PriceByRule(c); ok {
-		s.setCost(cost)
+	if q.HasRule {
+		s.setCost(q.Rule)
 		return
 	}
 	if CostSourceRank(s.CostSource) > 1 {
 		return
 	}
-	if cost, ok := e.PriceByCatalogue(c); ok {
-		s.setCost(cost)
+	if q.HasCatalogue {
+		s.setCost(q.Catalogue)
 		return
 	}
 	if strings.HasPrefix(s.CostSource, CostSourceCataloguePrefix) {

@@ -1,6 +1,9 @@
 package stepprocessor
 
 import (
+	"cmp"
+	"slices"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/agentsteps/collector/step"
@@ -30,11 +33,27 @@ func (a *annotator) price(p *step.Step, attrs pcommon.Map) {
 	p.Price(a.pricing)
 }
 
-// spanCost reads the emitter's own cost. A total alone is kept as the
-// total; prompt and completion without a total add up to it. A value that
-// is not an amount in USD is ignored, and the catalogue prices the step.
+// spanCost reads the emitter's own cost, in one pass over the span's
+// attributes. A total alone is kept as the total; prompt and completion
+// without a total add up to it. A value that is not an amount in USD is
+// ignored, and the catalogue prices the step.
 func spanCost(p *step.Step, attrs pcommon.Map) {
-	total, in, out := firstUSD(attrs, spanCostKeys.total), firstUSD(attrs, spanCostKeys.input), firstUSD(attrs, spanCostKeys.output)
+	var found [5]*float64 // in the order of spanCostKeys: totals, input, output
+	attrs.Range(func(k string, v pcommon.Value) bool {
+		if len(k) < 14 || (k[0] != 'o' && k[0] != 'l' && k[0] != 'g') {
+			return true // no cost key is shorter or starts otherwise
+		}
+		i := slices.Index(costKeys[:], k)
+		if i < 0 {
+			return true
+		}
+		if f, err := step.USDFromValue(v); err == nil {
+			found[i] = step.USD(f)
+		}
+		return true
+	})
+	total := cmp.Or(found[0], found[1], found[2])
+	in, out := found[3], found[4]
 	if total == nil && in != nil && out != nil {
 		total = step.USD(*in + *out)
 	}
@@ -44,13 +63,8 @@ func spanCost(p *step.Step, attrs pcommon.Map) {
 	p.CostUSD, p.InputCostUSD, p.OutputCostUSD, p.CostSource = total, in, out, step.CostSourceSpan
 }
 
-func firstUSD(attrs pcommon.Map, keys []string) *float64 {
-	for _, k := range keys {
-		if v, ok := attrs.Get(k); ok {
-			if f, err := step.USDFromValue(v); err == nil {
-				return step.USD(f)
-			}
-		}
-	}
-	return nil
+// costKeys are spanCostKeys in one list: the totals by preference, then
+// prompt, then completion.
+var costKeys = [5]string{
+	spanCostKeys.total[0], spanCostKeys.total[1], spanCostKeys.total[2], spanCostKeys.input[0], spanCostKeys.output[0],
 }
