@@ -75,28 +75,33 @@ func (s *Step) Price(e *pricing.Engine) {
 		return
 	}
 	q := e.Quote(s.call())
-	if s.ContextWindowLimit == nil && q.ContextWindow > 0 {
-		s.ContextWindowLimit = Int(q.ContextWindow)
-	}
-	if q.HasRule {
-		s.setCost(q.Rule)
-		return
-	}
-	if CostSourceRank(s.CostSource) > 1 {
-		return
-	}
-	if q.HasCatalogue {
-		s.setCost(q.Catalogue)
-		return
-	}
-	if strings.HasPrefix(s.CostSource, CostSourceCataloguePrefix) {
+	var cost *pricing.Cost
+	switch {
+	case q.HasRule:
+		cost = &q.Rule
+	case CostSourceRank(s.CostSource) > 1:
+	case q.HasCatalogue:
+		cost = &q.Catalogue
+	case strings.HasPrefix(s.CostSource, CostSourceCataloguePrefix):
 		s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = nil, nil, nil, ""
 	}
-}
-
-func (s *Step) setCost(c pricing.Cost) {
-	v := &[3]float64{c.Total, c.Input, c.Output} // one allocation for the three
-	s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = &v[0], &v[1], &v[2], c.Source
+	window := s.ContextWindowLimit == nil && q.ContextWindow > 0
+	if cost == nil && !window {
+		return
+	}
+	// One allocation for the amounts and the window: the processor prices
+	// every step.
+	buf := &struct {
+		usd    [3]float64
+		window int64
+	}{window: q.ContextWindow}
+	if window {
+		s.ContextWindowLimit = &buf.window
+	}
+	if cost != nil {
+		buf.usd = [3]float64{cost.Total, cost.Input, cost.Output}
+		s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = &buf.usd[0], &buf.usd[1], &buf.usd[2], cost.Source
+	}
 }
 
 func (s *Step) call() pricing.Call {
