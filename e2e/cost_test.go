@@ -109,7 +109,9 @@ func TestSplitLettaStepCostsTheSameEverywhere(t *testing.T) {
 	awaitRow("first batch stored", func(r record) bool { return r["model"] != nil })
 	first := readRecords(t, sqlite, ids)[ids[0]]
 	runCommand(t, root, time.Minute, steps, "replay", "--endpoint", grpcAddr, parts[1])
-	awaitRow("second batch merged", func(r record) bool { return r["status"] == want[ids[0]]["status"] && r["completion_tokens"] == want[ids[0]]["completion_tokens"] })
+	awaitRow("second batch merged", func(r record) bool {
+		return r["status"] == want[ids[0]]["status"] && r["completion_tokens"] == want[ids[0]]["completion_tokens"]
+	})
 
 	w := want[ids[0]]
 	for _, backend := range []struct {
