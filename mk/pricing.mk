@@ -5,7 +5,9 @@
 #
 # The version is pinned exactly in pricing/oracle/package.json and its
 # lock; to move to a newer catalogue, change it there, run `make prices`,
-# and commit pricing/data and pricing/testdata/oracle_cases.json together.
+# and commit pricing/data, pricing/testdata/oracle_cases.json and
+# stepprocessor/testdata/golden_costs.json (the fixtures priced by calcPrice)
+# together.
 # pricing-oracle regenerates the cases with the machine's Node and runs the
 # Go oracle tests against them, so calcPrice itself answers in make test.
 
@@ -18,6 +20,7 @@ prices:
 	$(PRICING_NPM)
 	node pricing/oracle/dump.mjs
 	node pricing/oracle/cases.mjs > pricing/testdata/oracle_cases.json
+	node pricing/oracle/golden.mjs > stepprocessor/testdata/golden_costs.json
 
 pricing-oracle:
 	bash scripts/node.sh
