@@ -143,15 +143,19 @@ func BenchmarkProcessor(b *testing.B) {
 			})
 		})
 	})
+	// stateless_unpriced is stateless with pricing off: the same run
+	// gives the cost of pricing (issue 11: at most 5 %).
 	for _, mode := range []struct {
-		name string
-		wait bool
-	}{{"stateless", false}, {"buffered", true}} {
+		name     string
+		wait     bool
+		unpriced bool
+	}{{"stateless", false, false}, {"stateless_unpriced", false, true}, {"buffered", true, false}} {
 		b.Run(mode.name, func(b *testing.B) {
 			cfg := createDefaultConfig()
 			if !mode.wait {
 				cfg.Wait = 0
 			}
+			cfg.Pricing.Enabled = !mode.unpriced
 			p, err := newStepProcessor(processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
 			require.NoError(b, err)
 			perSpan(b, payload, spans, true, func(td ptrace.Traces) {

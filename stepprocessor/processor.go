@@ -41,6 +41,10 @@ type stepProcessor struct {
 
 func newStepProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*stepProcessor, error) {
 	p := &stepProcessor{cfg: cfg, logger: set.Logger, next: next, ann: newAnnotator(cfg)}
+	var err error
+	if p.ann.pricing, err = cfg.Pricing.Engine("pricing"); err != nil {
+		return nil, err
+	}
 	if cfg.Wait > 0 {
 		p.buf = newTraceBuffer(cfg.MaxTraces)
 		if cfg.Skeletons.TTL > 0 && cfg.Skeletons.MaxSpans > 0 {

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/agentsteps/collector/pricing"
 	"github.com/agentsteps/collector/step"
 )
 
@@ -34,6 +35,7 @@ type annotator struct {
 	resourceFields bool
 	state          sync.Pool
 	kept           atomic.Pointer[windowState]
+	pricing        *pricing.Engine // nil: pricing off (cost.go)
 }
 
 func newAnnotator(cfg *Config) *annotator {
@@ -447,6 +449,7 @@ func (w *window) finish(p *step.Step, r *spanRec, k spanKey) {
 	c := r.f.ctx
 	w.context(k, &c)
 	applyContext(p, &c)
+	w.a.price(p, r.span.Attributes())
 }
 
 // writeLateContext hands the context of spans in this window down to steps
