@@ -13,7 +13,7 @@
 
 .PHONY: prices pricing-oracle
 
-PRICING_NPM := cd pricing/oracle && npm ci --no-audit --no-fund --loglevel=error
+PRICING_NPM := bash scripts/npm-ci.sh pricing/oracle
 
 prices:
 	bash scripts/node.sh

@@ -20,7 +20,7 @@ var spanCostKeys = map[string]struct{ total, input, output string }{
 // price sets the cost of a step about to be written on its span: a cost
 // the emitter recorded on the span is kept with cost_source span, then
 // step.Step.Price applies the precedence (a user rule, then the span's
-// cost, then the catalogue) and fills context_window_limit. The exporter
+// cost, then the catalogue). The exporter
 // prices the merged record again, for steps assembled across batches.
 func (a *annotator) price(p *step.Step, attrs pcommon.Map) {
 	if a.pricing == nil {
@@ -34,7 +34,14 @@ func (a *annotator) price(p *step.Step, attrs pcommon.Map) {
 			spanCost(p, attrs, keys.total, keys.input, keys.output)
 		}
 	}
+	// A catalogue context window merges as a count (the larger wins), so
+	// written on one part of a step it would beat the window another part
+	// recorded (Letta logs its configured window on the pending step, and
+	// the resolved-model update names a model with a larger one). The
+	// exporter and steps convert fill it on the merged record instead.
+	window := p.ContextWindowLimit
 	p.Price(a.pricing)
+	p.ContextWindowLimit = window
 }
 
 // spanCost reads the emitter's own cost from its keys ("" for none). A

@@ -49,7 +49,7 @@ func TestGolden(t *testing.T) {
 						b.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 					}
 				}
-				Annotate(nil, td)
+				Annotate(unpriced(), td)
 				require.Equal(t, want, recordsOf(t, td))
 			})
 			t.Run("buffered", func(t *testing.T) {
