@@ -132,7 +132,15 @@ func addNewColumns(ctx context.Context, tx pgx.Tx, cfg *Config) error {
 	if len(adds) == 0 {
 		return nil // no lock taken when nothing is missing
 	}
-	_, err = tx.Exec(ctx, "ALTER TABLE "+quote(cfg.Schema, cfg.Table)+" "+strings.Join(adds, ", "))
+	if _, err = tx.Exec(ctx, "ALTER TABLE "+quote(cfg.Schema, cfg.Table)+" "+strings.Join(adds, ", ")); err != nil {
+		return err
+	}
+	if !slices.Contains(names, "stages") {
+		// A table from before the stages column wrote empty tags as NULL,
+		// which Letta's Step refuses; migrateTable then sees the column
+		// and would skip this.
+		_, err = tx.Exec(ctx, "UPDATE "+quote(cfg.Schema, cfg.Table)+` SET "tags" = '[]' WHERE "tags" IS NULL`)
+	}
 	return err
 }
 
