@@ -81,8 +81,6 @@ func newGenAI(ix *keyIndex) *genaiRecogniser {
 	}
 }
 
-func (*genaiRecogniser) name() string { return "genai" }
-
 func (r *genaiRecogniser) recognise(f *spanFacts, out *finding) bool {
 	if f.hits == 0 {
 		return false

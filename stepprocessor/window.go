@@ -26,9 +26,10 @@ const maxDepth = 512
 // spans as step.* attributes. It holds only what the config compiled; the
 // state of one window lives in a windowState from a pool.
 type annotator struct {
-	ix   *keyIndex
-	recs []recogniser
-	user []userField
+	ix     *keyIndex
+	convs  []registered // by priority, highest first
+	claims *claimIndex
+	user   []userField
 	// resourceFields: the user maps some field to a resource key, so even
 	// a span with no known attribute key may give a value.
 	resourceFields bool
@@ -42,12 +43,16 @@ func newAnnotator(cfg *Config) *annotator {
 	// User keys are registered first only for readability of the index;
 	// priority comes from applyUserFields running after the recognisers.
 	a.user = compileUserFields(ix, cfg.Fields)
-	a.recs = newRecognisers(ix)
+	var userKeys []string
 	for i := range a.user {
 		for _, src := range a.user[i].sources {
 			a.resourceFields = a.resourceFields || src.resource != ""
+			if src.resource == "" {
+				userKeys = append(userKeys, ix.keys[src.slot])
+			}
 		}
 	}
+	a.convs, a.claims = newRegistry(ix, userKeys, a.resourceFields)
 	a.state.New = func() any { return &windowState{facts: newSpanFacts(ix)} }
 	return a
 }
@@ -103,13 +108,17 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			ss := sss.At(j)
+			scopeSet := a.claims.scope(ss.Scope())
 			spans := ss.Spans()
 			for k := 0; k < spans.Len(); k++ {
 				sp := spans.At(k)
-				ws.facts.load(rs.Resource(), ss.Scope(), sp)
-				if ws.facts.hits == 0 && !a.resourceFields {
-					continue // not a span any convention or the user reads
+				// The claim check reads keys only; a span that no convention
+				// (nor the user's fields) claims costs nothing more.
+				set := a.claims.span(scopeSet, sp.Attributes())
+				if set == 0 {
+					continue
 				}
+				ws.facts.load(rs.Resource(), ss.Scope(), sp)
 				if sp.TraceID().IsEmpty() || sp.SpanID().IsEmpty() {
 					// OTLP requires both ids. Steps derived from all-zero ids
 					// would merge unrelated calls into one record.
@@ -122,7 +131,7 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 				// Recognise into the window's scratch finding: a span that is
 				// not a step costs no allocation.
 				ws.scratch = finding{}
-				if !a.recognise(ws.facts, &ws.scratch) {
+				if !a.recognise(ws.facts, set, &ws.scratch) {
 					continue
 				}
 				res.nProblems += len(ws.scratch.problems)
@@ -139,7 +148,7 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 	if len(ws.recs) == 0 && sk == nil {
 		return res
 	}
-	ws.index(td, sk != nil)
+	ws.index(td, sk)
 	w := window{a: a, ws: ws, sk: sk}
 	w.markWrappers()
 	w.writeSteps(&res)
@@ -150,14 +159,17 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 	return res
 }
 
-// recognise runs the recognisers in order, then the user's fields.
-func (a *annotator) recognise(f *spanFacts, out *finding) bool {
+// recognise runs the recognisers that claimed the span, highest priority
+// first, then the user's fields. The first that recognises the span names
+// its source.
+func (a *annotator) recognise(f *spanFacts, set claimSet, out *finding) bool {
 	found := false
-	for _, r := range a.recs {
-		if r.recognise(f, out) {
-			if out.source == "" {
-				out.source = r.name()
-			}
+	for i := range a.convs {
+		if set&(1<<i) == 0 {
+			continue
+		}
+		if a.convs[i].rec.recognise(f, out) {
+			out.source = a.convs[i].name
 			found = true
 			break
 		}
@@ -202,10 +214,12 @@ func (a *annotator) acquire() *windowState {
 	return a.state.Get().(*windowState)
 }
 
-// index builds the parent links of every span of the window, finds each
-// recognised span by key and lists the traces they belong to.
-// The ordered links are kept only for the outlines (withLinks).
-func (ws *windowState) index(td ptrace.Traces, withLinks bool) {
+// index builds the parent links of the spans of the traces that hold a
+// recognised span (or, with outlines, that were recognised before), finds
+// each recognised span by key and lists the traces they belong to. Spans
+// of other traces are never indexed: no step looks at them.
+// The ordered links are kept only for the outlines (sk not nil).
+func (ws *windowState) index(td ptrace.Traces, sk *skeletons) {
 	if ws.byKey == nil {
 		ws.byKey, ws.parents, ws.seen = map[spanKey]int{}, map[spanKey]pcommon.SpanID{}, map[pcommon.TraceID]struct{}{}
 	}
@@ -221,6 +235,8 @@ func (ws *windowState) index(td ptrace.Traces, withLinks bool) {
 			ws.traces = append(ws.traces, k.trace)
 		}
 	}
+	var last pcommon.TraceID
+	want, first := false, true
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		sss := rss.At(i).ScopeSpans()
@@ -228,9 +244,18 @@ func (ws *windowState) index(td ptrace.Traces, withLinks bool) {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				sp := spans.At(k)
-				l := spanLink{spanKey{sp.TraceID(), sp.SpanID()}, sp.ParentSpanID()}
+				t := sp.TraceID()
+				if first || t != last {
+					_, want = ws.seen[t]
+					want = want || sk != nil && sk.byID[t] != nil
+					last, first = t, false
+				}
+				if !want {
+					continue
+				}
+				l := spanLink{spanKey{t, sp.SpanID()}, sp.ParentSpanID()}
 				ws.parents[l.key] = l.parent
-				if withLinks {
+				if sk != nil {
 					ws.links = append(ws.links, l)
 				}
 			}
