@@ -2,6 +2,9 @@ package stepprocessor
 
 import (
 	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -80,4 +83,19 @@ func TestTrafficShares(t *testing.T) {
 			require.True(t, n >= 5 && n <= 30, "trace %x has %d spans", id, n)
 		}
 	}
+}
+
+// fixturePaths lists every testdata/**.otlp.json of the repository.
+func fixturePaths(t testing.TB) []string {
+	t.Helper()
+	var paths []string
+	err := filepath.WalkDir(filepath.Join("..", "testdata"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".otlp.json") {
+			paths = append(paths, p)
+		}
+		return err
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, paths)
+	return paths
 }

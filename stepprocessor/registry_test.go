@@ -1,30 +1,12 @@
 package stepprocessor
 
 import (
-	"io/fs"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
-
-// fixturePaths lists every testdata/**.otlp.json of the repository.
-func fixturePaths(t testing.TB) []string {
-	t.Helper()
-	var paths []string
-	err := filepath.WalkDir(filepath.Join("..", "testdata"), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".otlp.json") {
-			paths = append(paths, p)
-		}
-		return err
-	})
-	require.NoError(t, err)
-	require.NotEmpty(t, paths)
-	return paths
-}
 
 // eachFixtureSpan calls fn with every span of every fixture.
 func eachFixtureSpan(t *testing.T, fn func(path string, res pcommon.Resource, scope pcommon.InstrumentationScope, sp ptrace.Span)) {

@@ -69,7 +69,6 @@ type spanRec struct {
 
 type windowState struct {
 	facts   *spanFacts
-	scratch finding
 	recs    []spanRec
 	byKey   map[spanKey]int
 	parents map[spanKey]pcommon.SpanID
@@ -128,20 +127,23 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 					}
 					continue
 				}
-				// Recognise into the window's scratch finding: a span that is
-				// not a step costs no allocation.
-				ws.scratch = finding{}
-				if !a.recognise(ws.facts, set, &ws.scratch) {
+				// Recognise straight into the next slot of the window's list,
+				// zeroed only for a claimed span; a span no recogniser wants
+				// leaves the slot for the next one.
+				ws.recs = append(ws.recs, spanRec{})
+				r := &ws.recs[len(ws.recs)-1]
+				if !a.recognise(ws.facts, set, &r.f) {
+					ws.recs = ws.recs[:len(ws.recs)-1]
 					continue
 				}
-				res.nProblems += len(ws.scratch.problems)
-				for _, p := range ws.scratch.problems {
+				res.nProblems += len(r.f.problems)
+				for _, p := range r.f.problems {
 					if len(res.problems) < maxProblemsKept {
 						res.problems = append(res.problems, fmt.Errorf("trace %s span %s: %w", sp.TraceID(), sp.SpanID(), p))
 					}
 				}
-				ws.recs = append(ws.recs, spanRec{key: spanKey{sp.TraceID(), sp.SpanID()}, parent: sp.ParentSpanID(),
-					span: sp, resource: rs.Resource(), f: ws.scratch})
+				r.key, r.parent = spanKey{sp.TraceID(), sp.SpanID()}, sp.ParentSpanID()
+				r.span, r.resource = sp, rs.Resource()
 			}
 		}
 	}
@@ -199,7 +201,6 @@ func (a *annotator) release(ws *windowState) {
 	clear(ws.parents)
 	clear(ws.seen)
 	ws.links, ws.traces = ws.links[:0], ws.traces[:0]
-	ws.scratch = finding{}
 	// Keep one state outside the pool, which a GC empties, so that a busy
 	// processor does not grow its slices and maps anew after every GC.
 	if !a.kept.CompareAndSwap(nil, ws) {
@@ -370,8 +371,8 @@ func (w *window) writeSteps(res *result) {
 		case r.f.role == roleLLM && !r.wrapper:
 			p := r.f.patch
 			p.ID = step.DeriveID(r.key.trace, r.key.span)
-			p.TraceID = hexTrace(r.key.trace)
-			p.SpanID = hexSpan(r.key.span)
+			setHex(&p.TraceID, r.key.trace[:])
+			setHex(&p.SpanID, r.key.span[:])
 			w.finish(&p, r, r.key)
 			step.Write(r.span.Attributes(), &p)
 			res.steps++
@@ -484,4 +485,12 @@ func (w *window) writeLateContext(res *result) {
 
 func hexTrace(t pcommon.TraceID) string { return hex.EncodeToString(t[:]) }
 
-func hexSpan(s pcommon.SpanID) string { return hex.EncodeToString(s[:]) }
+// setHex sets *dst to the hex form of id, allocating only when *dst does
+// not hold it already (the recognisers fill the span's own ids).
+func setHex(dst *string, id []byte) {
+	var buf [32]byte
+	n := hex.Encode(buf[:], id)
+	if *dst != string(buf[:n]) {
+		*dst = string(buf[:n])
+	}
+}
