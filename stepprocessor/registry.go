@@ -99,6 +99,10 @@ type claimEntry struct {
 // path: keys by their first byte, so that most keys of an HTTP or database
 // span are rejected by one array load.
 type claimIndex struct {
+	// gate has, per first byte, a bit per length of an exact key (lengths
+	// of 63 and more share bit 63) and bit 63 when a prefix starts with it:
+	// keys such as server.address are rejected without a compare.
+	gate          [256]uint64
 	byFirst       [256][]claimEntry
 	scopes        map[string]claimSet
 	scopePrefixes []claimEntry
@@ -110,6 +114,11 @@ type claimIndex struct {
 func (ci *claimIndex) addKey(s string, prefix bool, set claimSet) {
 	if s == "" {
 		return
+	}
+	if prefix || len(s) >= 63 {
+		ci.gate[s[0]] |= 1 << 63
+	} else {
+		ci.gate[s[0]] |= 1 << len(s)
 	}
 	b := &ci.byFirst[s[0]]
 	for i := range *b {
@@ -178,7 +187,10 @@ func (ci *claimIndex) key(k string) claimSet {
 func (ci *claimIndex) span(scopeSet claimSet, attrs pcommon.Map) claimSet {
 	set := scopeSet
 	attrs.Range(func(k string, _ pcommon.Value) bool {
-		if k != "" && len(ci.byFirst[k[0]]) > 0 {
+		if k == "" {
+			return true
+		}
+		if g := ci.gate[k[0]]; g&(1<<63|1<<min(len(k), 63)) != 0 {
 			set |= ci.key(k)
 		}
 		return true
