@@ -19,6 +19,7 @@ run() {
 }
 
 run processor . go test ./stepprocessor -run '^$' -bench 'BenchmarkProcessor|BenchmarkBufferMemory' -benchtime 20x -count "$count"
+run traffic . go test ./stepprocessor -run '^$' -bench BenchmarkTraffic -benchtime 20x -count "$count"
 run ottl bench go test ./ottl -run '^$' -bench BenchmarkOTTL -benchtime 20x -count "$count"
 run stepmetrics bench go test ./stepmetrics -run '^$' -bench BenchmarkStepMetrics -benchtime 40x -count "$count"
 run sqlite . go test ./stepexporter/sqlitestore -run '^$' -bench SQLiteUpsert -benchtime 5x -count "$count"

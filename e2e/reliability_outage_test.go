@@ -146,12 +146,12 @@ type privatePostgres struct {
 }
 
 // startPrivatePostgres starts the server on AGENTSTEPS_PG_OUTAGE_PORT
-// (default 55453) and destroys it, data dir included, when the test ends.
+// (default 25453) and destroys it, data dir included, when the test ends.
 func startPrivatePostgres(t *testing.T) privatePostgres {
 	t.Helper()
 	port := os.Getenv("AGENTSTEPS_PG_OUTAGE_PORT")
 	if port == "" {
-		port = "55453"
+		port = "25453"
 	}
 	srv := privatePostgres{script: filepath.Join(repoRoot(t), "scripts", "pg.sh"), port: port}
 	t.Cleanup(func() { srv.run(t, "destroy") })

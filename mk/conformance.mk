@@ -9,9 +9,9 @@
 
 conformance: build steps
 	bash scripts/node.sh
-	cd conformance && npm ci --no-audit --no-fund --loglevel=error
-	@# Libraries whose dependencies conflict with the main tree have their own.
-	for d in conformance/isolated/*/; do (cd $$d && npm ci --no-audit --no-fund --loglevel=error) || exit 1; done
+	@# npm ci, skipped while node_modules was installed from the same pins;
+	@# libraries whose dependencies conflict with the main tree have their own.
+	bash scripts/npm-ci.sh conformance conformance/isolated/*/
 	node conformance/run.mjs
 
 conformance-python: build steps

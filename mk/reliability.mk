@@ -1,7 +1,7 @@
 # Reliability suite (issue 5): a PostgreSQL outage, a SIGKILLed collector
 # with a persistent queue, and a burst against max_traces, each against the
 # built collector over real OTLP. The outage test stops and starts a
-# PostgreSQL of its own (AGENTSTEPS_PG_OUTAGE_PORT, default 55453); the
+# PostgreSQL of its own (AGENTSTEPS_PG_OUTAGE_PORT, default 25453); the
 # others use AGENTSTEPS_PG_DSN. About two minutes on two cores.
 #
 #   scripts/pg.sh start; export AGENTSTEPS_PG_DSN=$(scripts/pg.sh dsn)

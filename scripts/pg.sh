@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # pg.sh start|stop|destroy|dsn|status: a throwaway PostgreSQL for tests.
 #
-# It listens on 127.0.0.1 only, on AGENTSTEPS_PG_PORT (default 55432), keeps
+# It listens on 127.0.0.1 only, on AGENTSTEPS_PG_PORT (default 25432: below
+# Linux's ephemeral range, 32768-60999, so that no client connection of a
+# busy test run can hold the port when the server starts), keeps
 # its data and unix socket in /tmp/agentsteps-pg-$port (outside the repo),
 # trusts loopback connections, and has a database named agentsteps. When no
 # server binaries are found it installs Debian's postgresql-15 (or
@@ -13,7 +15,7 @@
 #   scripts/pg.sh destroy    # stop it and remove the data dir
 set -euo pipefail
 
-port="${AGENTSTEPS_PG_PORT:-55432}"
+port="${AGENTSTEPS_PG_PORT:-25432}"
 db="${AGENTSTEPS_PG_DATABASE:-agentsteps}"
 dir="${AGENTSTEPS_PG_DIR:-/tmp/agentsteps-pg-$port}"
 data="$dir/data"

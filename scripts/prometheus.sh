@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # prometheus.sh path|start|stop|status: a throwaway Prometheus for tests.
 #
-# It listens on 127.0.0.1 only, on AGENTSTEPS_PROM_PORT (default 59090),
+# It listens on 127.0.0.1 only, on AGENTSTEPS_PROM_PORT (default 29090),
 # scrapes AGENTSTEPS_PROM_TARGET (host:port of a /metrics endpoint) every
 # second, and keeps its config, data and log in /tmp/agentsteps-prom-$port
 # (outside the repo), which `stop` removes. When no prometheus binary is
@@ -13,7 +13,7 @@
 #   scripts/prometheus.sh stop    # stop it and remove its dir
 set -euo pipefail
 
-port="${AGENTSTEPS_PROM_PORT:-59090}"
+port="${AGENTSTEPS_PROM_PORT:-29090}"
 dir="${AGENTSTEPS_PROM_DIR:-/tmp/agentsteps-prom-$port}"
 
 die() { echo "prometheus.sh: $*" >&2; exit 1; }

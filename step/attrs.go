@@ -31,6 +31,12 @@ func (f *Field) Set(s *Step, v pcommon.Value) error {
 			return fmt.Errorf("want Unix nanoseconds as an int, got %s", v.AsString())
 		}
 		*f.tm(s) = Time(v.Int())
+	case KindUSD:
+		d, err := USDFromValue(v)
+		if err != nil {
+			return err
+		}
+		*f.usd(s) = USD(d)
 	case KindStatus:
 		st, err := ParseStatus(v.AsString())
 		if err != nil {
@@ -62,6 +68,8 @@ func (f *Field) put(m pcommon.Map, key string, s *Step) {
 		m.PutInt(key, **f.count(s))
 	case KindTime:
 		m.PutInt(key, int64(*f.tm(s)))
+	case KindUSD:
+		m.PutDouble(key, **f.usd(s))
 	case KindStatus:
 		m.PutStr(key, string(s.Status))
 	case KindProgression:

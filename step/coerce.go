@@ -124,3 +124,29 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// maxUSD bounds a cost: no single model call costs a million dollars.
+const usdLimit = 1e6
+
+// USDFromValue reads an amount of US dollars given as a double, an int or a
+// decimal string: finite, non-negative and below a million.
+func USDFromValue(v pcommon.Value) (float64, error) {
+	var f float64
+	switch v.Type() {
+	case pcommon.ValueTypeDouble:
+		f = v.Double()
+	case pcommon.ValueTypeInt:
+		f = float64(v.Int())
+	case pcommon.ValueTypeStr:
+		var err error
+		if f, err = strconv.ParseFloat(strings.TrimSpace(v.Str()), 64); err != nil {
+			return 0, fmt.Errorf("want an amount in USD, got %q", clip(v.Str()))
+		}
+	default:
+		return 0, fmt.Errorf("want an amount in USD, got a %s", typeName(v.Type()))
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f >= usdLimit {
+		return 0, fmt.Errorf("amount %v USD is out of range", f)
+	}
+	return f, nil
+}

@@ -13,6 +13,7 @@ const (
 	KindProgression
 	KindTags
 	KindErrorPart // one part of error_data
+	KindUSD       // a non-negative amount of US dollars (a double)
 )
 
 // Field describes one record field that travels on spans as step.<name>.
@@ -24,6 +25,7 @@ type Field struct {
 	str   func(*Step) *string
 	count func(*Step) **int64
 	tm    func(*Step) *Time
+	usd   func(*Step) **float64
 }
 
 // Prefix starts every key of the step.* contract.
@@ -78,6 +80,10 @@ var Fields = []*Field{
 	str("finish_reason_raw", func(s *Step) *string { return &s.FinishReasonRaw }),
 	str("source", func(s *Step) *string { return &s.Source }),
 	{Name: "progression", Kind: KindProgression},
+	usd("cost_usd", func(s *Step) **float64 { return &s.CostUSD }),
+	usd("input_cost_usd", func(s *Step) **float64 { return &s.InputCostUSD }),
+	usd("output_cost_usd", func(s *Step) **float64 { return &s.OutputCostUSD }),
+	str("cost_source", func(s *Step) *string { return &s.CostSource }),
 }
 
 var byName, byKey = func() (map[string]*Field, map[string]*Field) {
@@ -117,6 +123,10 @@ func tm(name string, get func(*Step) *Time) *Field {
 	return &Field{Name: name, Kind: KindTime, tm: get}
 }
 
+func usd(name string, get func(*Step) **float64) *Field {
+	return &Field{Name: name, Kind: KindUSD, usd: get}
+}
+
 func errPart(name string, get func(*ErrorData) *string) *Field {
 	return &Field{Name: name, Kind: KindErrorPart, str: func(s *Step) *string {
 		if s.ErrorData == nil {
@@ -137,6 +147,8 @@ func (f *Field) isSet(s *Step) bool {
 		return *f.count(s) != nil
 	case KindTime:
 		return *f.tm(s) != 0
+	case KindUSD:
+		return *f.usd(s) != nil
 	case KindStatus:
 		return s.Status != ""
 	case KindProgression:
@@ -159,6 +171,8 @@ func (f *Field) Copy(dst, src *Step) {
 		*f.count(dst) = Int(**f.count(src))
 	case KindTime:
 		*f.tm(dst) = *f.tm(src)
+	case KindUSD:
+		*f.usd(dst) = USD(**f.usd(src))
 	case KindStatus:
 		dst.Status = src.Status
 	case KindProgression:

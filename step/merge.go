@@ -17,6 +17,7 @@ import (
 //   - tags are the sorted union;
 //   - a string field (but id) takes the value of the later stage (Stages):
 //     a source's update beats the value it replaced;
+//   - the cost fields move as one group, by source (cost.go);
 //   - any other conflict takes the lexicographically larger string. That is
 //     arbitrary but fixed, and never depends on arrival order.
 //
@@ -71,6 +72,7 @@ func (s *Step) Merge(p *Step) {
 	if progressionRank[p.Progression] > progressionRank[s.Progression] {
 		s.Progression = p.Progression
 	}
+	s.mergeCost(p)
 	if m.staged && len(s.Stages) == 0 {
 		s.Stages = nil
 	}

@@ -69,6 +69,8 @@ func (r *patchReader) patch() Step {
 			*f.count(&s) = r.count()
 		case KindTime:
 			*f.tm(&s) = Time(r.byte()) * 1e9
+		case KindUSD:
+			*f.usd(&s) = USD(float64(r.byte()) / 7)
 		case KindStatus:
 			s.Status = fuzzStatuses[int(r.byte())%len(fuzzStatuses)]
 		case KindProgression:

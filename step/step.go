@@ -57,6 +57,13 @@ type Step struct {
 	// written (stage.go). It steers the merge and travels as step.stages;
 	// it is not part of the JSON record.
 	Stages Stages `json:"-"`
+	// Cost in USD (cost.go): total, input (uncached input, cache reads and
+	// writes, input audio) and output; CostSource says which price applied:
+	// "config", "span" or "catalogue@<version>". Unset when unknown.
+	CostUSD       *float64 `json:"cost_usd,omitempty"`
+	InputCostUSD  *float64 `json:"input_cost_usd,omitempty"`
+	OutputCostUSD *float64 `json:"output_cost_usd,omitempty"`
+	CostSource    string   `json:"cost_source,omitempty"`
 }
 
 // ErrorData has Letta's shape: {"message","traceback","details"}. Details is

@@ -14,6 +14,8 @@ import (
 	"github.com/agentsteps/collector/stepexporter/httpstore"
 	"github.com/agentsteps/collector/stepexporter/pgstore"
 	"github.com/agentsteps/collector/stepexporter/sqlitestore"
+
+	"github.com/agentsteps/collector/pricing"
 )
 
 // Config chooses one backend by which block is set, and the exporterhelper
@@ -32,6 +34,12 @@ type Config struct {
 	// http://127.0.0.1:16686/trace/{trace_id}. Placeholders: {trace_id},
 	// {span_id}, {id}.
 	TraceURL string `mapstructure:"trace_url"`
+
+	// Pricing re-prices each record once its patches are merged, so a
+	// step whose model and usage arrive in different batches is priced as a
+	// whole. It takes the processor's pricing: block; give both the same
+	// models rules.
+	Pricing pricing.Config `mapstructure:"pricing"`
 
 	_ struct{}
 }
@@ -53,6 +61,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("set exactly one of %s (got %s)", strings.Join(backendKeys, ", "), got))
 	}
 	if _, err := parseTraceURL(c.TraceURL); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Pricing.Validate("pricing"); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

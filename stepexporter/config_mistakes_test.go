@@ -35,6 +35,7 @@ func TestEveryConfigMistakeNamesItsKey(t *testing.T) {
 		"negative_timeout":                   "timeout",
 		"retry_not_a_map":                    "retry_on_failure",
 		"queue_size_zero":                    "queue_size",
+		"pricing_rule_without_input":         "pricing::models[0]::input: required",
 	}
 	for name, key := range cases {
 		t.Run(name, func(t *testing.T) {

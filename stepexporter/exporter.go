@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
+	"github.com/agentsteps/collector/pricing"
 	"github.com/agentsteps/collector/step"
 	"github.com/agentsteps/collector/stepexporter/store"
 )
@@ -24,6 +25,7 @@ type stepExporter struct {
 	tel      *telemetry
 	traceURL *traceURL
 	store    store.Store
+	pricing  *pricing.Engine // nil: pricing off
 }
 
 func newStepExporter(set exporter.Settings, cfg *Config) (*stepExporter, error) {
@@ -35,7 +37,11 @@ func newStepExporter(set exporter.Settings, cfg *Config) (*stepExporter, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &stepExporter{cfg: cfg, set: set, logger: set.Logger, tel: tel, traceURL: tu}, nil
+	prices, err := cfg.Pricing.Engine("pricing")
+	if err != nil {
+		return nil, err
+	}
+	return &stepExporter{cfg: cfg, set: set, logger: set.Logger, tel: tel, traceURL: tu, pricing: prices}, nil
 }
 
 func (e *stepExporter) start(ctx context.Context, host component.Host) error {
@@ -45,6 +51,10 @@ func (e *stepExporter) start(ctx context.Context, host component.Host) error {
 	s, err := openStore(ctx, e.cfg, host, e.set.TelemetrySettings)
 	if err != nil {
 		return err
+	}
+	// Stores that merge (SQL, the file on read) re-price the merged row.
+	if p, ok := s.(interface{ SetPricing(*pricing.Engine) }); ok && e.pricing != nil {
+		p.SetPricing(e.pricing)
 	}
 	e.store = s
 	return nil
@@ -101,6 +111,7 @@ func (e *stepExporter) collect(td ptrace.Traces) ([]step.Step, int) {
 	records := make([]step.Step, 0, len(byID))
 	for _, r := range byID {
 		r.Finalize()
+		r.Price(e.pricing)
 		if e.traceURL != nil {
 			r.TraceURL = e.traceURL.fill(r)
 		}

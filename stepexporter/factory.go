@@ -15,6 +15,8 @@ import (
 	"github.com/agentsteps/collector/stepexporter/internal/metadata"
 	"github.com/agentsteps/collector/stepexporter/pgstore"
 	"github.com/agentsteps/collector/stepexporter/sqlitestore"
+
+	"github.com/agentsteps/collector/pricing"
 )
 
 // NewFactory returns the factory of the step exporter.
@@ -35,6 +37,7 @@ func createDefaultConfig() component.Config {
 		Postgres:      configoptional.Default(pgstore.NewDefaultConfig()),
 		File:          configoptional.Default(filestore.NewDefaultConfig()),
 		HTTP:          configoptional.Default(httpstore.NewDefaultConfig()),
+		Pricing:       pricing.DefaultConfig(),
 	}
 }
 

@@ -6,12 +6,18 @@ import "go.opentelemetry.io/collector/pdata/ptrace"
 // them onto its spans, exactly as the processor does for a released trace.
 // It is what `steps convert` runs: the whole input is present, so there is
 // nothing to wait for. A nil cfg means the default config. It returns the
-// malformed attributes it left out (the first few of them).
+// malformed attributes it left out (the first few of them). Steps are
+// priced as cfg.Pricing says (by default, from the embedded catalogue).
 func Annotate(cfg *Config, td ptrace.Traces) []error {
 	if cfg == nil {
 		cfg = createDefaultConfig()
 	}
-	return newAnnotator(cfg).annotate(td, nil).problems
+	a := newAnnotator(cfg)
+	var err error
+	if a.pricing, err = cfg.Pricing.Engine("pricing"); err != nil {
+		return []error{err}
+	}
+	return a.annotate(td, nil).problems
 }
 
 // NewDefaultConfig returns the processor's default config, for tools that

@@ -115,43 +115,33 @@ func perSpan(b *testing.B, payload []byte, spans int, newTraces bool, body func(
 // Run: go test ./stepprocessor -run '^$' -bench BenchmarkProcessor -benchtime 20x -count 5
 func BenchmarkProcessor(b *testing.B) {
 	payload, spans := mixedBatch(b)
+	benchRows(b, payload, spans)
+}
+
+// benchRows runs the four rows on one payload: the read floor, the floor
+// with the step.* writes, and the processor stateless and buffered.
+func benchRows(b *testing.B, payload []byte, spans int) {
 	ctx := context.Background()
-
-	// The records every anchor span gets, for the floor with writes.
-	ref, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(payload)
-	require.NoError(b, err)
-	Annotate(nil, ref)
-	anchors := map[spanKey]step.Step{}
-	eachSpan(ref, func(sp ptrace.Span) {
-		if ps, _ := step.Read(sp.Attributes()); len(ps) > 0 {
-			if _, ok := sp.Attributes().Get("step.id"); ok {
-				anchors[spanKey{sp.TraceID(), sp.SpanID()}] = ps[0]
-			}
-		}
-	})
-
+	writes := floorWrites(b, payload)
 	b.Run("floor_read", func(b *testing.B) {
 		perSpan(b, payload, spans, false, readAll)
 	})
 	b.Run("floor_read_write", func(b *testing.B) {
-		perSpan(b, payload, spans, false, func(td ptrace.Traces) {
-			readAll(td)
-			eachSpan(td, func(sp ptrace.Span) {
-				if r, ok := anchors[spanKey{sp.TraceID(), sp.SpanID()}]; ok {
-					step.Write(sp.Attributes(), &r)
-				}
-			})
-		})
+		perSpan(b, payload, spans, false, func(td ptrace.Traces) { readAllAndWrite(td, writes) })
 	})
+	// stateless_unpriced is stateless with pricing off: the same run
+	// gives the cost of pricing (issue 11: at most 5 %).
 	for _, mode := range []struct {
-		name string
-		wait bool
-	}{{"stateless", false}, {"buffered", true}} {
+		name     string
+		wait     bool
+		unpriced bool
+	}{{"stateless", false, false}, {"stateless_unpriced", false, true}, {"buffered", true, false}} {
 		b.Run(mode.name, func(b *testing.B) {
 			cfg := createDefaultConfig()
 			if !mode.wait {
 				cfg.Wait = 0
 			}
+			cfg.Pricing.Enabled = !mode.unpriced
 			p, err := newStepProcessor(processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
 			require.NoError(b, err)
 			perSpan(b, payload, spans, true, func(td ptrace.Traces) {
@@ -164,17 +154,79 @@ func BenchmarkProcessor(b *testing.B) {
 	}
 }
 
+// spanWrites is what the processor writes on one span of the batch, by the
+// span's position in batch order: its own step, if it anchors one, and the
+// step.patches entries it carries.
+type spanWrites struct {
+	at      int
+	anchor  *step.Step
+	patches []*step.Step
+}
+
+// floorWrites finds, once and outside the timer, what the processor writes
+// on each span of payload taken as one window. The floor replays exactly
+// these writes; pointers into this list are passed to step.Write, so
+// nothing is copied or escapes per span.
+func floorWrites(tb testing.TB, payload []byte) []spanWrites {
+	ref, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(payload)
+	require.NoError(tb, err)
+	Annotate(nil, ref)
+	var out []spanWrites
+	n := 0
+	eachSpan(ref, func(sp ptrace.Span) {
+		defer func() { n++ }()
+		ps, _ := step.Read(sp.Attributes())
+		if len(ps) == 0 {
+			return
+		}
+		w := spanWrites{at: n}
+		if _, ok := sp.Attributes().Get(step.Prefix + "id"); ok {
+			w.anchor, ps = &ps[0], ps[1:]
+		}
+		for i := range ps {
+			w.patches = append(w.patches, &ps[i])
+		}
+		out = append(out, w)
+	})
+	return out
+}
+
+// readAllAndWrite is the floor with writes: the read floor's one pass, and
+// on the spans the processor writes to, the same step.* writes.
+func readAllAndWrite(td ptrace.Traces, writes []spanWrites) {
+	n, next := 0, 0
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				attrs := spans.At(k).Attributes()
+				attrs.Range(func(k string, v pcommon.Value) bool {
+					sink += len(k) + int(v.Type())
+					return true
+				})
+				if next < len(writes) && writes[next].at == n {
+					w := &writes[next]
+					if w.anchor != nil {
+						step.Write(attrs, w.anchor)
+					}
+					for _, p := range w.patches {
+						step.AppendPatch(attrs, p)
+					}
+					next++
+				}
+				n++
+			}
+		}
+	}
+}
+
 var sink int
 
-// readAll is the floor: one pass over every attribute of every span.
-func readAll(td ptrace.Traces) {
-	eachSpan(td, func(sp ptrace.Span) {
-		sp.Attributes().Range(func(k string, v pcommon.Value) bool {
-			sink += len(k) + int(v.Type())
-			return true
-		})
-	})
-}
+// readAll is the floor: one pass over every attribute of every span, in
+// the same loop as the floor with writes.
+func readAll(td ptrace.Traces) { readAllAndWrite(td, nil) }
 
 func eachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
 	rss := td.ResourceSpans()

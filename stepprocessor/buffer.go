@@ -10,23 +10,48 @@ import (
 )
 
 // traceBuffer holds spans by trace. It only holds and hands out: what to do
-// with a released trace is the processor's business.
+// with released traces is the processor's business.
+//
+// It keeps the incoming batches as they came and only indexes which traces
+// each holds: a trace's spans are never moved or its resource copied while
+// it waits. When every trace of a batch goes out in one release (the usual
+// case: the traces of one request fall due together) the batch goes out
+// whole. Otherwise the released spans are moved out, with one copy of each
+// resource and scope per batch and release, never one per trace.
 type traceBuffer struct {
 	mu    sync.Mutex
 	max   int
 	held  map[pcommon.TraceID]*heldTrace
 	order *list.List // of *heldTrace, by first arrival
+	// releasing is the set of traces of the release being built, reused.
+	releasing map[pcommon.TraceID]struct{}
+	round     uint64 // counts releases, to visit each batch once per release
 }
 
 type heldTrace struct {
-	id   pcommon.TraceID
-	td   ptrace.Traces
-	last time.Time // when its latest span arrived
-	elem *list.Element
+	id      pcommon.TraceID
+	last    time.Time // when its latest span arrived
+	elem    *list.Element
+	batches []*heldBatch // the batches holding its spans, each once
+}
+
+// heldBatch is one incoming batch, kept until its last trace goes out.
+type heldBatch struct {
+	td      ptrace.Traces
+	pending int    // held traces with spans in it
+	split   bool   // some of its spans went out already
+	round   uint64 // the release that visited it last
+}
+
+// released is what one release hands out: the spans of n traces.
+type released struct {
+	td ptrace.Traces
+	n  int
 }
 
 func newTraceBuffer(max int) *traceBuffer {
-	return &traceBuffer{max: max, held: map[pcommon.TraceID]*heldTrace{}, order: list.New()}
+	return &traceBuffer{max: max, held: map[pcommon.TraceID]*heldTrace{}, order: list.New(),
+		releasing: map[pcommon.TraceID]struct{}{}}
 }
 
 func (b *traceBuffer) len() int {
@@ -35,85 +60,145 @@ func (b *traceBuffer) len() int {
 	return len(b.held)
 }
 
-// add moves the spans of td into the buffer, grouped by trace. It returns
-// the traces pushed out because the buffer holds max_traces: they are
-// released early, never dropped.
-func (b *traceBuffer) add(td ptrace.Traces, now time.Time) (early []ptrace.Traces) {
+// add takes td into the buffer. It returns the traces pushed out because
+// the buffer holds max_traces: they are released early, never dropped.
+func (b *traceBuffer) add(td ptrace.Traces, now time.Time) (early released) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	dest := map[pcommon.TraceID]ptrace.SpanSlice{}
+	hb := &heldBatch{td: td}
+	var cur *heldTrace
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
-		rs := rss.At(i)
-		sss := rs.ScopeSpans()
+		sss := rss.At(i).ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
-			ss := sss.At(j)
-			clear(dest) // one destination per trace and (resource, scope)
-			spans := ss.Spans()
+			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
-				sp := spans.At(k)
-				id := sp.TraceID()
-				to, ok := dest[id]
-				if !ok {
-					h := b.holder(id, now, &early)
-					to = appendScope(h.td, rs, ss)
-					dest[id] = to
+				id := spans.At(k).TraceID()
+				if cur != nil && cur.id == id {
+					continue // a trace's spans mostly sit together
 				}
-				sp.MoveTo(to.AppendEmpty())
+				cur = b.held[id]
+				if cur == nil {
+					cur = &heldTrace{id: id}
+					cur.elem = b.order.PushBack(cur)
+					b.held[id] = cur
+				}
+				cur.last = now
+				if n := len(cur.batches); n == 0 || cur.batches[n-1] != hb {
+					cur.batches = append(cur.batches, hb)
+					hb.pending++
+				}
 			}
 		}
 	}
-	return early
-}
-
-// holder finds or creates the held trace for id, releasing the oldest trace
-// early when a new one would exceed the bound.
-func (b *traceBuffer) holder(id pcommon.TraceID, now time.Time, early *[]ptrace.Traces) *heldTrace {
-	h := b.held[id]
-	if h == nil {
-		for len(b.held) >= b.max {
-			*early = append(*early, b.remove(b.order.Front().Value.(*heldTrace)))
-		}
-		h = &heldTrace{id: id, td: ptrace.NewTraces()}
-		h.elem = b.order.PushBack(h)
-		b.held[id] = h
+	if len(b.held) <= b.max {
+		return released{}
 	}
-	h.last = now
-	return h
+	var out []*heldTrace
+	for e := b.order.Front(); len(b.held)-len(out) > b.max; e = e.Next() {
+		out = append(out, e.Value.(*heldTrace))
+	}
+	return b.take(out)
 }
 
-func appendScope(td ptrace.Traces, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans) ptrace.SpanSlice {
-	nrs := td.ResourceSpans().AppendEmpty()
-	rs.Resource().CopyTo(nrs.Resource())
-	nrs.SetSchemaUrl(rs.SchemaUrl())
-	nss := nrs.ScopeSpans().AppendEmpty()
-	ss.Scope().CopyTo(nss.Scope())
-	nss.SetSchemaUrl(ss.SchemaUrl())
-	return nss.Spans()
+// take removes the given traces and hands out their spans.
+func (b *traceBuffer) take(hs []*heldTrace) released {
+	if len(hs) == 0 {
+		return released{}
+	}
+	b.round++
+	var batches []*heldBatch
+	for _, h := range hs {
+		b.order.Remove(h.elem)
+		delete(b.held, h.id)
+		for _, hb := range h.batches {
+			hb.pending--
+			if hb.round != b.round {
+				hb.round = b.round
+				batches = append(batches, hb)
+			}
+		}
+	}
+	out := ptrace.NewTraces()
+	clear(b.releasing)
+	for _, hb := range batches {
+		switch {
+		case hb.pending == 0 && !hb.split:
+			hb.td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+		case hb.pending == 0:
+			// What is left belongs to this release.
+			dropEmpty(hb.td)
+			hb.td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+		default:
+			if len(b.releasing) == 0 {
+				for _, h := range hs {
+					b.releasing[h.id] = struct{}{}
+				}
+			}
+			hb.split = true
+			moveTraces(hb.td, b.releasing, out)
+		}
+	}
+	return released{td: out, n: len(hs)}
 }
 
-func (b *traceBuffer) remove(h *heldTrace) ptrace.Traces {
-	b.order.Remove(h.elem)
-	delete(b.held, h.id)
-	return h.td
+// moveTraces moves the spans of the given traces from td to out, copying
+// each resource and scope they sit under once.
+func moveTraces(td ptrace.Traces, ids map[pcommon.TraceID]struct{}, out ptrace.Traces) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		var dst ptrace.ResourceSpans
+		haveRS := false
+		sss := rs.ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			ss := sss.At(j)
+			var dss ptrace.SpanSlice
+			haveSS := false
+			ss.Spans().RemoveIf(func(sp ptrace.Span) bool {
+				if _, ok := ids[sp.TraceID()]; !ok {
+					return false
+				}
+				if !haveRS {
+					dst, haveRS = out.ResourceSpans().AppendEmpty(), true
+					rs.Resource().CopyTo(dst.Resource())
+					dst.SetSchemaUrl(rs.SchemaUrl())
+				}
+				if !haveSS {
+					nss := dst.ScopeSpans().AppendEmpty()
+					ss.Scope().CopyTo(nss.Scope())
+					nss.SetSchemaUrl(ss.SchemaUrl())
+					dss, haveSS = nss.Spans(), true
+				}
+				sp.MoveTo(dss.AppendEmpty())
+				return true
+			})
+		}
+	}
+}
+
+// dropEmpty removes the scopes and resources left without spans.
+func dropEmpty(td ptrace.Traces) {
+	td.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
+		rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool { return ss.Spans().Len() == 0 })
+		return rs.ScopeSpans().Len() == 0
+	})
 }
 
 // takeDue hands out the traces whose latest span arrived before deadline.
-func (b *traceBuffer) takeDue(deadline time.Time) []ptrace.Traces {
+func (b *traceBuffer) takeDue(deadline time.Time) released {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var out []ptrace.Traces
-	for e := b.order.Front(); e != nil; {
-		h := e.Value.(*heldTrace)
-		e = e.Next()
-		if !h.last.After(deadline) {
-			out = append(out, b.remove(h))
+	var due []*heldTrace
+	for e := b.order.Front(); e != nil; e = e.Next() {
+		if h := e.Value.(*heldTrace); !h.last.After(deadline) {
+			due = append(due, h)
 		}
 	}
-	return out
+	return b.take(due)
 }
 
 // takeAll hands out every held trace.
-func (b *traceBuffer) takeAll() []ptrace.Traces {
+func (b *traceBuffer) takeAll() released {
 	return b.takeDue(time.Unix(1<<40, 0))
 }

@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/collector/confmap"
 
+	"github.com/agentsteps/collector/pricing"
 	"github.com/agentsteps/collector/step"
 )
 
@@ -30,6 +31,10 @@ type Config struct {
 	// built-in conventions. A key prefixed with "resource." is read from the
 	// resource.
 	Fields map[string][]string `mapstructure:"fields"`
+	// Pricing prices each step (cost_usd, input_cost_usd, output_cost_usd,
+	// cost_source): the user's models rules, then a cost the emitter put on
+	// its span, then the genai-prices catalogue (embedded, or file).
+	Pricing pricing.Config `mapstructure:"pricing"`
 
 	_ struct{}
 }
@@ -78,6 +83,9 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if err := c.Pricing.Validate("pricing"); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -88,5 +96,6 @@ func createDefaultConfig() *Config {
 		Wait:      5 * time.Second,
 		MaxTraces: 10000,
 		Skeletons: SkeletonConfig{TTL: 30 * time.Minute, MaxSpans: 1_000_000},
+		Pricing:   pricing.DefaultConfig(),
 	}
 }

@@ -31,6 +31,13 @@ func TestEveryConfigMistakeNamesItsKey(t *testing.T) {
 		"field_without_keys":      "fields::prompt_tokens",
 		"blank_key":               "fields::model[0]",
 		"bare_resource_prefix":    "fields::project_id[0]",
+		"pricing_two_selectors":   "pricing::models[0]: set exactly one of model, model_prefix or model_regex",
+		"pricing_missing_output":  "pricing::models[0]::output: required",
+		"pricing_negative_price":  "pricing::models[0]::output: must be a non-negative price",
+		"pricing_bad_regex":       "pricing::models[0]::model_regex",
+		"pricing_bad_start_date":  "pricing::models[0]::start_date: want YYYY-MM-DD",
+		"pricing_missing_file":    "pricing::file",
+		"pricing_misspelt_key":    "input_price",
 	} {
 		t.Run(name, func(t *testing.T) {
 			sub, err := cm.Sub("step/" + name)
@@ -43,5 +50,5 @@ func TestEveryConfigMistakeNamesItsKey(t *testing.T) {
 			require.ErrorContains(t, err, key)
 		})
 	}
-	require.Len(t, cm.ToStringMap(), 15, "every config in the file has a case")
+	require.Len(t, cm.ToStringMap(), 22, "every config in the file has a case")
 }

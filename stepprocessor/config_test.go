@@ -10,8 +10,11 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/agentsteps/collector/pricing"
 	"github.com/agentsteps/collector/stepprocessor/internal/metadata"
 )
+
+func f64(v float64) *float64 { return &v }
 
 func TestLoadConfig(t *testing.T) {
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
@@ -29,6 +32,10 @@ func TestLoadConfig(t *testing.T) {
 				"tid": {"transaction.id"}, "project_id": {"resource.service.namespace"},
 				"prompt_tokens": {"input_tokens"}, "cached_input_tokens": {"cache_read_tokens"},
 			},
+			Pricing: pricing.Config{Enabled: true, Models: []pricing.ModelConfig{
+				{Model: "qwen2.5-72b-instruct", Input: f64(0.9), Output: f64(0.9)},
+				{ModelPrefix: "ft:gpt-4o-mini", Provider: "openai", StartDate: "2026-01-01", Input: f64(0.3), Output: f64(1.2), CacheRead: f64(0.15)},
+			}},
 		}},
 		{name: "stateless", want: func() *Config { c := createDefaultConfig(); c.Wait = 0; return c }()},
 		{name: "bad_wait", wantErr: "wait must be >= 0 (got -1s)"},

@@ -89,8 +89,6 @@ func newGenAIWith(ix *keyIndex, keys *genaiFamilyKeys) *genaiRecogniser {
 	}
 }
 
-func (*genaiRecogniser) name() string { return "genai" }
-
 func (r *genaiRecogniser) recognise(f *spanFacts, out *finding) bool {
 	if f.hits == 0 {
 		return false

@@ -36,7 +36,7 @@ func TestGolden(t *testing.T) {
 				for _, b := range readFixture(t, path) {
 					b.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 				}
-				Annotate(nil, td)
+				Annotate(unpriced(), td)
 				require.Equal(t, want, recordsOf(t, td))
 			})
 			t.Run("redelivered whole in one window", func(t *testing.T) {
@@ -49,7 +49,7 @@ func TestGolden(t *testing.T) {
 						b.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 					}
 				}
-				Annotate(nil, td)
+				Annotate(unpriced(), td)
 				require.Equal(t, want, recordsOf(t, td))
 			})
 			t.Run("buffered", func(t *testing.T) {
@@ -73,8 +73,13 @@ func TestGolden(t *testing.T) {
 // released trace.
 func runProcessor(t *testing.T, path string, wait time.Duration, releaseEach bool) []map[string]any {
 	t.Helper()
-	cfg := createDefaultConfig()
+	cfg := unpriced()
 	cfg.Wait = wait
+	return runProcessorWith(t, cfg, path, releaseEach)
+}
+
+func runProcessorWith(t *testing.T, cfg *Config, path string, releaseEach bool) []map[string]any {
+	t.Helper()
 	sink := &consumertest.TracesSink{}
 	p, err := newStepProcessor(processortest.NewNopSettings(metadata.Type), cfg, sink)
 	require.NoError(t, err)
@@ -91,6 +96,15 @@ func runProcessor(t *testing.T, path string, wait time.Duration, releaseEach boo
 		td.ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
 	}
 	return recordsOf(t, all)
+}
+
+// unpriced is the default config without pricing: the golden records are
+// what the conventions say; TestGoldenCosts prices the same fixtures
+// against calcPrice.
+func unpriced() *Config {
+	cfg := createDefaultConfig()
+	cfg.Pricing.Enabled = false
+	return cfg
 }
 
 // recordsOf reads the records back the way the exporter does.

@@ -29,20 +29,22 @@ func newTestSpan(name string) testSpan {
 	return testSpan{res: rs.Resource(), scope: ss.Scope(), span: sp}
 }
 
-// recogniseOne runs every recogniser in the processor's order on ts, as the
-// processor does, and returns the first finding.
+// recogniseOne runs the conventions that claim ts in priority order, as
+// the processor does, and returns the first finding.
 func recogniseOne(t *testing.T, ts testSpan) (finding, bool) {
 	t.Helper()
 	ix := newKeyIndex()
-	rs := newRecognisers(ix)
+	convs, claims := newRegistry(ix, nil, false)
 	f := newSpanFacts(ix)
 	f.load(ts.res, ts.scope, ts.span)
-	for _, r := range rs {
+	set := claims.span(claims.scope(ts.scope), ts.span.Attributes())
+	for i, c := range convs {
+		if set&(1<<i) == 0 {
+			continue
+		}
 		var out finding
-		if r.recognise(f, &out) {
-			if out.source == "" {
-				out.source = r.name()
-			}
+		if c.rec.recognise(f, &out) {
+			out.source = c.name
 			return out, true
 		}
 	}

@@ -134,8 +134,6 @@ func newLetta(ix *keyIndex) *lettaRecogniser {
 	}
 }
 
-func (*lettaRecogniser) name() string { return "letta" }
-
 // recognise claims Letta's step spans as parts of the step named by their
 // step id, and its request and agent-loop spans as context. A span outside
 // Letta's scope is claimed only when it has Letta's own shape (agent_step
@@ -159,7 +157,6 @@ func (r *lettaRecogniser) recognise(f *spanFacts, out *finding) bool {
 	default:
 		return inScope && r.readRequest(f, out)
 	}
-	out.source = r.name()
 	out.role = roleLettaPart
 	if !r.readStepID(f, m, out) {
 		return true
@@ -206,7 +203,6 @@ func (r *lettaRecogniser) readStepID(f *spanFacts, m lettaMethod, out *finding) 
 // method carries only its own arguments.
 func (r *lettaRecogniser) readPart(f *spanFacts, m lettaMethod, out *finding) {
 	p := &out.patch
-	p.Source = r.name()
 	p.TraceID = f.span.TraceID().String()
 	p.ServiceName = f.resourceStr("service.name")
 
@@ -389,7 +385,7 @@ func (r *lettaRecogniser) readLoop(f *spanFacts, out *finding) bool {
 	if c.empty() {
 		return false
 	}
-	out.source, out.role = r.name(), roleContext
+	out.role = roleContext
 	return true
 }
 
@@ -404,7 +400,7 @@ func (r *lettaRecogniser) readRequest(f *spanFacts, out *finding) bool {
 	if c.empty() {
 		return false
 	}
-	out.source, out.role = r.name(), roleContext
+	out.role = roleContext
 	return true
 }
 

@@ -114,8 +114,6 @@ func newOpenInference(ix *keyIndex) *openinferenceRecogniser {
 	}
 }
 
-func (*openinferenceRecogniser) name() string { return "openinference" }
-
 // recognise claims LLM spans as steps and AGENT and CHAIN spans as context.
 // Other kinds (TOOL, RETRIEVER, EMBEDDING, ...) are neither and are left
 // alone. Usage on AGENT and CHAIN spans is an aggregate of the LLM spans
@@ -145,7 +143,6 @@ func (r *openinferenceRecogniser) recognise(f *spanFacts, out *finding) bool {
 	default:
 		return false
 	}
-	out.source = r.name()
 	r.readContext(f, out)
 	return true
 }

@@ -87,8 +87,6 @@ func newOpenLLMetry(ix *keyIndex) *openllmetryRecogniser {
 	}
 }
 
-func (*openllmetryRecogniser) name() string { return "openllmetry" }
-
 func (r *openllmetryRecogniser) recognise(f *spanFacts, out *finding) bool {
 	if f.hits == 0 || !r.ours(f) {
 		return false

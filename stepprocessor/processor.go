@@ -41,6 +41,10 @@ type stepProcessor struct {
 
 func newStepProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*stepProcessor, error) {
 	p := &stepProcessor{cfg: cfg, logger: set.Logger, next: next, ann: newAnnotator(cfg)}
+	var err error
+	if p.ann.pricing, err = cfg.Pricing.Engine("pricing"); err != nil {
+		return nil, err
+	}
 	if cfg.Wait > 0 {
 		p.buf = newTraceBuffer(cfg.MaxTraces)
 		if cfg.Skeletons.TTL > 0 && cfg.Skeletons.MaxSpans > 0 {
@@ -91,7 +95,7 @@ func (p *stepProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) err
 		p.report(ctx, p.ann.annotate(td, nil))
 		return p.next.ConsumeTraces(ctx, td)
 	}
-	if early := p.buf.add(td, time.Now()); len(early) > 0 {
+	if early := p.buf.add(td, time.Now()); early.n > 0 {
 		p.release(ctx, early, true)
 	}
 	return nil
@@ -109,7 +113,7 @@ func (p *stepProcessor) releaseLoop() {
 		case <-p.stop:
 			return
 		case now := <-t.C:
-			if due := p.buf.takeDue(now.Add(-p.cfg.Wait)); len(due) > 0 {
+			if due := p.buf.takeDue(now.Add(-p.cfg.Wait)); due.n > 0 {
 				p.release(context.Background(), due, false)
 			} else if p.sk != nil {
 				// Quiet times still forget outlines past their TTL.
@@ -121,26 +125,23 @@ func (p *stepProcessor) releaseLoop() {
 	}
 }
 
-// release processes the given traces as one window and sends them on.
-func (p *stepProcessor) release(ctx context.Context, traces []ptrace.Traces, early bool) {
-	if len(traces) == 0 {
+// release processes the released traces as one window and sends them on.
+func (p *stepProcessor) release(ctx context.Context, r released, early bool) {
+	if r.n == 0 {
 		return
 	}
-	out := traces[0]
-	for _, td := range traces[1:] {
-		td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
-	}
+	out := r.td
 	p.windowMu.Lock()
 	res := p.ann.annotate(out, p.sk)
 	p.windowMu.Unlock()
 	p.report(ctx, res)
-	p.tel.released.Add(ctx, int64(len(traces)))
+	p.tel.released.Add(ctx, int64(r.n))
 	if early {
-		p.tel.releasedEarly.Add(ctx, int64(len(traces)))
+		p.tel.releasedEarly.Add(ctx, int64(r.n))
 	}
 	if err := p.next.ConsumeTraces(ctx, out); err != nil {
 		p.tel.forwardErrors.Add(ctx, 1)
-		p.logger.Error("the next consumer refused released traces", zap.Int("traces", len(traces)), zap.Error(err))
+		p.logger.Error("the next consumer refused released traces", zap.Int("traces", r.n), zap.Error(err))
 	}
 }
 

@@ -44,8 +44,6 @@ func newPydanticAI(ix *keyIndex) *pydanticaiRecogniser {
 	}
 }
 
-func (*pydanticaiRecogniser) name() string { return "pydanticai" }
-
 func (r *pydanticaiRecogniser) recognise(f *spanFacts, out *finding) bool {
 	if f.hits == 0 || !pydanticScope(f.scope.Name()) && !anyPresent(f, r.signs) {
 		return false

@@ -122,13 +122,13 @@ func requireLateSpansWriteReadableSteps(t *testing.T, cfg *Config, td ptrace.Tra
 // processor's order would never try on a span claimed by an earlier one.
 func recogniseEverySpanWithEveryRecogniser(td ptrace.Traces) {
 	ix := newKeyIndex()
-	recs := newRecognisers(ix)
+	convs, _ := newRegistry(ix, nil, false)
 	facts := newSpanFacts(ix)
 	eachProgramSpan(td, func(res pcommon.Resource, scope pcommon.InstrumentationScope, sp ptrace.Span) {
 		facts.load(res, scope, sp)
-		for _, r := range recs {
+		for _, c := range convs {
 			var out finding
-			r.recognise(facts, &out)
+			c.rec.recognise(facts, &out)
 		}
 	})
 }

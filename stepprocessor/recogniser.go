@@ -64,33 +64,13 @@ func (o *finding) problem(key string, err error) {
 
 // recogniser knows one instrumentation convention. It registers the keys it
 // reads when it is built, and then reads spans without allocating for spans
-// that are not its own.
+// that are not its own. Its name, priority and claim are in the registry
+// (registry.go).
 type recogniser interface {
-	// name is the convention, written to step.source.
-	name() string
 	// recognise fills out and returns true when the span belongs to the
-	// convention (as a step, a Letta part or a context span).
+	// convention (as a step, a Letta part or a context span). It runs only
+	// on spans the convention claimed.
 	recognise(f *spanFacts, out *finding) bool
-}
-
-// newRecognisers builds every convention's recogniser, in the order they
-// are tried. The more specific conventions come first: Letta and the
-// framework conventions also carry gen_ai.* keys on some spans, and
-// generic OpenTelemetry GenAI is the fallback.
-func newRecognisers(ix *keyIndex) []recogniser {
-	return []recogniser{
-		newLetta(ix),
-		newOpenInference(ix),
-		newVercel(ix),
-		newOpenLLMetry(ix),
-		newPydanticAI(ix),
-		newLangSmith(ix),
-		newStrands(ix),
-		newADK(ix),
-		newLangfuse(ix),
-		newGenkit(ix),
-		newGenAI(ix),
-	}
 }
 
 // count reads the first present slot as a token count into dst. A

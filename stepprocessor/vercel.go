@@ -125,16 +125,12 @@ func newVercel(ix *keyIndex) *vercelRecogniser {
 func (*vercelRecogniser) name() string { return "vercel" }
 
 func (r *vercelRecogniser) recognise(f *spanFacts, out *finding) bool {
-	var ok bool
 	if op, legacy := r.legacyOperation(f); legacy {
-		ok = r.recogniseLegacy(f, op, out)
+		return r.recogniseLegacy(f, op, out)
 	} else if f.scope.Name() == vercelGenAIScope {
-		ok = r.recogniseGenAIMode(f, out)
+		return r.recogniseGenAIMode(f, out)
 	}
-	if ok {
-		out.source = r.name()
-	}
-	return ok
+	return false
 }
 
 // legacyOperation returns the AI SDK operation of a legacy-mode span:

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/agentsteps/collector/pricing"
 	"github.com/agentsteps/collector/step"
 )
 
@@ -26,14 +27,16 @@ const maxDepth = 512
 // spans as step.* attributes. It holds only what the config compiled; the
 // state of one window lives in a windowState from a pool.
 type annotator struct {
-	ix   *keyIndex
-	recs []recogniser
-	user []userField
+	ix     *keyIndex
+	convs  []registered // by priority, highest first
+	claims *claimIndex
+	user   []userField
 	// resourceFields: the user maps some field to a resource key, so even
 	// a span with no known attribute key may give a value.
 	resourceFields bool
 	state          sync.Pool
 	kept           atomic.Pointer[windowState]
+	pricing        *pricing.Engine // nil: pricing off (cost.go)
 }
 
 func newAnnotator(cfg *Config) *annotator {
@@ -42,12 +45,16 @@ func newAnnotator(cfg *Config) *annotator {
 	// User keys are registered first only for readability of the index;
 	// priority comes from applyUserFields running after the recognisers.
 	a.user = compileUserFields(ix, cfg.Fields)
-	a.recs = newRecognisers(ix)
+	var userKeys []string
 	for i := range a.user {
 		for _, src := range a.user[i].sources {
 			a.resourceFields = a.resourceFields || src.resource != ""
+			if src.resource == "" {
+				userKeys = append(userKeys, ix.keys[src.slot])
+			}
 		}
 	}
+	a.convs, a.claims = newRegistry(ix, userKeys, a.resourceFields)
 	a.state.New = func() any { return &windowState{facts: newSpanFacts(ix)} }
 	return a
 }
@@ -64,7 +71,6 @@ type spanRec struct {
 
 type windowState struct {
 	facts   *spanFacts
-	scratch finding
 	recs    []spanRec
 	byKey   map[spanKey]int
 	parents map[spanKey]pcommon.SpanID
@@ -110,15 +116,19 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			ss := sss.At(j)
+			scopeSet := a.claims.scope(ss.Scope())
 			spans := ss.Spans()
 			for k := 0; k < spans.Len(); k++ {
 				sp := spans.At(k)
-				ws.facts.load(rs.Resource(), ss.Scope(), sp)
-				if ws.facts.hits == 0 && !a.resourceFields {
-					// Not a span any convention or the user reads.
+				// The claim check reads keys only; a span that no convention
+				// (nor the user's fields) claims costs nothing more than the
+				// unclaimed-emitter check (unclaimed.go).
+				set := a.claims.span(scopeSet, sp.Attributes())
+				if set == 0 {
 					ws.noticeUnclaimed(ss.Scope(), sp)
 					continue
 				}
+				ws.facts.load(rs.Resource(), ss.Scope(), sp)
 				if sp.TraceID().IsEmpty() || sp.SpanID().IsEmpty() {
 					// OTLP requires both ids. Steps derived from all-zero ids
 					// would merge unrelated calls into one record.
@@ -128,24 +138,27 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 					}
 					continue
 				}
-				// Recognise into the window's scratch finding: a span that is
-				// not a step costs no allocation.
-				ws.scratch = finding{}
-				if !a.recognise(ws.facts, &ws.scratch) {
+				// Recognise straight into the next slot of the window's list,
+				// zeroed only for a claimed span; a span no recogniser wants
+				// leaves the slot for the next one.
+				ws.recs = append(ws.recs, spanRec{})
+				r := &ws.recs[len(ws.recs)-1]
+				if !a.recognise(ws.facts, set, &r.f) {
+					ws.recs = ws.recs[:len(ws.recs)-1]
 					ws.noticeUnclaimed(ss.Scope(), sp)
 					continue
 				}
-				if ws.scratch.role == roleLLM {
-					res.checkTokens(ss.Scope(), sp, &ws.scratch.patch)
+				if r.f.role == roleLLM {
+					res.checkTokens(ss.Scope(), sp, &r.f.patch)
 				}
-				res.nProblems += len(ws.scratch.problems)
-				for _, p := range ws.scratch.problems {
+				res.nProblems += len(r.f.problems)
+				for _, p := range r.f.problems {
 					if len(res.problems) < maxProblemsKept {
 						res.problems = append(res.problems, fmt.Errorf("trace %s span %s: %w", sp.TraceID(), sp.SpanID(), p))
 					}
 				}
-				ws.recs = append(ws.recs, spanRec{key: spanKey{sp.TraceID(), sp.SpanID()}, parent: sp.ParentSpanID(),
-					span: sp, resource: rs.Resource(), f: ws.scratch})
+				r.key, r.parent = spanKey{sp.TraceID(), sp.SpanID()}, sp.ParentSpanID()
+				r.span, r.resource = sp, rs.Resource()
 			}
 		}
 	}
@@ -155,7 +168,7 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 	if len(ws.recs) == 0 && sk == nil {
 		return res
 	}
-	ws.index(td, sk != nil)
+	ws.index(td, sk)
 	w := window{a: a, ws: ws, sk: sk}
 	w.markWrappers()
 	w.writeSteps(&res)
@@ -166,14 +179,17 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 	return res
 }
 
-// recognise runs the recognisers in order, then the user's fields.
-func (a *annotator) recognise(f *spanFacts, out *finding) bool {
+// recognise runs the recognisers that claimed the span, highest priority
+// first, then the user's fields. The first that recognises the span names
+// its source.
+func (a *annotator) recognise(f *spanFacts, set claimSet, out *finding) bool {
 	found := false
-	for _, r := range a.recs {
-		if r.recognise(f, out) {
-			if out.source == "" {
-				out.source = r.name()
-			}
+	for i := range a.convs {
+		if set&(1<<i) == 0 {
+			continue
+		}
+		if a.convs[i].rec.recognise(f, out) {
+			out.source = a.convs[i].name
 			found = true
 			break
 		}
@@ -207,7 +223,6 @@ func (a *annotator) release(ws *windowState) {
 	clear(ws.seen)
 	clear(ws.unclaimed)
 	ws.links, ws.traces = ws.links[:0], ws.traces[:0]
-	ws.scratch = finding{}
 	// Keep one state outside the pool, which a GC empties, so that a busy
 	// processor does not grow its slices and maps anew after every GC.
 	if !a.kept.CompareAndSwap(nil, ws) {
@@ -222,10 +237,12 @@ func (a *annotator) acquire() *windowState {
 	return a.state.Get().(*windowState)
 }
 
-// index builds the parent links of every span of the window, finds each
-// recognised span by key and lists the traces they belong to.
-// The ordered links are kept only for the outlines (withLinks).
-func (ws *windowState) index(td ptrace.Traces, withLinks bool) {
+// index builds the parent links of the spans of the traces that hold a
+// recognised span (or, with outlines, that were recognised before), finds
+// each recognised span by key and lists the traces they belong to. Spans
+// of other traces are never indexed: no step looks at them.
+// The ordered links are kept only for the outlines (sk not nil).
+func (ws *windowState) index(td ptrace.Traces, sk *skeletons) {
 	if ws.byKey == nil {
 		ws.byKey, ws.parents, ws.seen = map[spanKey]int{}, map[spanKey]pcommon.SpanID{}, map[pcommon.TraceID]struct{}{}
 	}
@@ -241,6 +258,8 @@ func (ws *windowState) index(td ptrace.Traces, withLinks bool) {
 			ws.traces = append(ws.traces, k.trace)
 		}
 	}
+	var last pcommon.TraceID
+	want, first := false, true
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		sss := rss.At(i).ScopeSpans()
@@ -248,9 +267,18 @@ func (ws *windowState) index(td ptrace.Traces, withLinks bool) {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				sp := spans.At(k)
-				l := spanLink{spanKey{sp.TraceID(), sp.SpanID()}, sp.ParentSpanID()}
+				t := sp.TraceID()
+				if first || t != last {
+					_, want = ws.seen[t]
+					want = want || sk != nil && sk.byID[t] != nil
+					last, first = t, false
+				}
+				if !want {
+					continue
+				}
+				l := spanLink{spanKey{t, sp.SpanID()}, sp.ParentSpanID()}
 				ws.parents[l.key] = l.parent
-				if withLinks {
+				if sk != nil {
 					ws.links = append(ws.links, l)
 				}
 			}
@@ -378,8 +406,8 @@ func (w *window) writeSteps(res *result) {
 		case r.f.role == roleLLM && !r.wrapper:
 			p := r.f.patch
 			p.ID = step.DeriveID(r.key.trace, r.key.span)
-			p.TraceID = hexTrace(r.key.trace)
-			p.SpanID = hexSpan(r.key.span)
+			setHex(&p.TraceID, r.key.trace[:])
+			setHex(&p.SpanID, r.key.span[:])
 			w.finish(&p, r, r.key)
 			step.Write(r.span.Attributes(), &p)
 			res.steps++
@@ -447,6 +475,7 @@ func (w *window) finish(p *step.Step, r *spanRec, k spanKey) {
 	c := r.f.ctx
 	w.context(k, &c)
 	applyContext(p, &c)
+	w.a.price(p, r.span.Attributes())
 }
 
 // writeLateContext hands the context of spans in this window down to steps
@@ -492,4 +521,12 @@ func (w *window) writeLateContext(res *result) {
 
 func hexTrace(t pcommon.TraceID) string { return hex.EncodeToString(t[:]) }
 
-func hexSpan(s pcommon.SpanID) string { return hex.EncodeToString(s[:]) }
+// setHex sets *dst to the hex form of id, allocating only when *dst does
+// not hold it already (the recognisers fill the span's own ids).
+func setHex(dst *string, id []byte) {
+	var buf [32]byte
+	n := hex.Encode(buf[:], id)
+	if *dst != string(buf[:n]) {
+		*dst = string(buf[:n])
+	}
+}

@@ -39,8 +39,10 @@ func BenchmarkOTTL(b *testing.B) {
 		spanbatch.PerSpan(b, payload, spans, nil, func(td ptrace.Traces) {
 			spanbatch.ReadAll(td)
 			spanbatch.EachSpan(td, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) {
-				if r, ok := anchors[spanKey{sp.TraceID(), sp.SpanID()}]; ok {
-					step.Write(sp.Attributes(), &r)
+				// A pointer from the map: a copied record would escape to
+				// the heap for every span visited (issue 16).
+				if r := anchors[spanKey{sp.TraceID(), sp.SpanID()}]; r != nil {
+					step.Write(sp.Attributes(), r)
 				}
 			})
 		})
@@ -123,17 +125,17 @@ type spanKey struct {
 // anchorRecords is the record the processor writes on each anchor span of
 // the batch, for the floor with writes: the same step.* writes, no work to
 // find them.
-func anchorRecords(tb testing.TB, payload []byte) map[spanKey]step.Step {
+func anchorRecords(tb testing.TB, payload []byte) map[spanKey]*step.Step {
 	ref, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(payload)
 	require.NoError(tb, err)
 	stepprocessor.Annotate(nil, ref)
-	out := map[spanKey]step.Step{}
+	out := map[spanKey]*step.Step{}
 	spanbatch.EachSpan(ref, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) {
 		if _, ok := sp.Attributes().Get("step.id"); !ok {
 			return
 		}
 		if ps, _ := step.Read(sp.Attributes()); len(ps) > 0 {
-			out[spanKey{sp.TraceID(), sp.SpanID()}] = ps[0]
+			out[spanKey{sp.TraceID(), sp.SpanID()}] = &ps[0]
 		}
 	})
 	return out

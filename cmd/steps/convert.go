@@ -18,7 +18,9 @@ collector's file exporter writes them, or one pretty-printed request) and
 writes one merged Step record per line as JSON to stdout, ordered by start
 time. Keys are the record's snake_case names; fields with no value are left
 out. The whole input is one window: a parent span in a later line or file
-still gives its context. It runs the same code as the step processor.
+still gives its context. It runs the same code as the step processor, and
+prices each merged record as the exporter does (the embedded genai-prices
+catalogue; cost_usd, input_cost_usd, output_cost_usd, cost_source).
 
 A file or line that is not OTLP/JSON is reported on stderr with its name and
 line number, and the rest is still converted (exit status 1).
@@ -27,6 +29,8 @@ line number, and the rest is still converted (exit status 1).
 // runConvert implements `steps convert FILE...`.
 func runConvert(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("convert", convertUsage, stderr)
+	noCost := fs.Bool("no-cost", false, "leave the cost fields out: no pricing at all")
+	pricesFile := fs.String("prices", "", "price by this genai-prices v2 data.json instead of the embedded catalogue")
 	if ok, code := parseFlags(fs, args, stdout); !ok {
 		return code
 	}
@@ -54,7 +58,14 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 			b.traces.ResourceSpans().MoveAndAppendTo(window.ResourceSpans())
 		}
 	}
-	for _, err := range stepprocessor.Annotate(nil, window) {
+	cfg := stepprocessor.NewDefaultConfig()
+	cfg.Pricing.Enabled, cfg.Pricing.File = !*noCost, *pricesFile
+	prices, err := cfg.Pricing.Engine("pricing")
+	if err != nil {
+		fmt.Fprintf(stderr, "steps convert: %v\n", err)
+		return 1
+	}
+	for _, err := range stepprocessor.Annotate(cfg, window) {
 		fmt.Fprintf(stderr, "steps convert: warning: %v\n", err)
 	}
 	// Read the step.* attributes back batch by batch, so that a bad one
@@ -74,6 +85,7 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 	}
 	enc := json.NewEncoder(stdout)
 	for _, r := range step.Sorted(records) {
+		r.Price(prices) // the merged record, as the exporter prices it
 		if err := enc.Encode(&r); err != nil {
 			fmt.Fprintf(stderr, "steps convert: %v\n", err)
 			return 1

@@ -21,10 +21,23 @@ func TestConvertGivesEveryFixtureItsRecords(t *testing.T) {
 	for _, path := range cases {
 		t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			require.Equal(t, 0, runConvert([]string{path}, &out, &errOut), errOut.String())
+			require.Equal(t, 0, runConvert([]string{"--no-cost", path}, &out, &errOut), errOut.String())
 			want, err := os.ReadFile(strings.TrimSuffix(path, ".otlp.json") + ".steps.jsonl")
 			require.NoError(t, err)
 			require.Equal(t, jsonLines(t, want), jsonLines(t, out.Bytes()))
+			// Priced, each record costs what calcPrice (or its span) said.
+			out.Reset()
+			require.Equal(t, 0, runConvert([]string{path}, &out, &errOut), errOut.String())
+			for _, r := range jsonLines(t, out.Bytes()) {
+				o := goldenCosts(t)[r["id"].(string)]
+				if o == nil || o["cost_usd"] == nil {
+					require.NotContains(t, r, "cost_usd")
+					continue
+				}
+				g, _ := r["cost_usd"].(json.Number).Float64()
+				require.InDelta(t, o["cost_usd"].(float64), g, 1e-6, r["id"])
+				require.Equal(t, o["cost_source"], r["cost_source"])
+			}
 		})
 	}
 }
@@ -35,7 +48,7 @@ func TestConvertNamesTheBadFileAndLineAndConvertsTheRest(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte("{\"resourceSpans\":[]}\nnot json\n"), 0o600))
 	good := filepath.Join("..", "..", "testdata", "vercel", "v5_generate_text_tool_call.otlp.json")
 	var out, errOut bytes.Buffer
-	require.Equal(t, 1, runConvert([]string{bad, good}, &out, &errOut))
+	require.Equal(t, 1, runConvert([]string{"--no-cost", bad, good}, &out, &errOut))
 	require.Contains(t, errOut.String(), bad+":2")
 	want, err := os.ReadFile(strings.TrimSuffix(good, ".otlp.json") + ".steps.jsonl")
 	require.NoError(t, err)
@@ -47,6 +60,17 @@ func TestConvertHelpDocumentsIt(t *testing.T) {
 	require.Equal(t, 0, runConvert([]string{"--help"}, &out, &errOut))
 	require.Contains(t, out.String(), "Usage: steps convert FILE...")
 	require.Equal(t, 2, runConvert(nil, &out, &errOut))
+}
+
+// goldenCosts is what calcPrice answered for each fixture record
+// (pricing/oracle/golden.mjs).
+func goldenCosts(t *testing.T) map[string]map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "stepprocessor", "testdata", "golden_costs.json"))
+	require.NoError(t, err)
+	var f struct{ Records map[string]map[string]any }
+	require.NoError(t, json.Unmarshal(b, &f))
+	return f.Records
 }
 
 func jsonLines(t *testing.T, b []byte) []map[string]any {

@@ -139,12 +139,12 @@ func writeTable(w io.Writer, records []step.Step) error {
 func writeRows(w io.Writer, records []step.Step, header bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if header {
-		fmt.Fprintln(tw, "ID\tSTART (UTC)\tAGENT\tMODEL\tPROVIDER\tTOKENS IN\tTOKENS OUT\tSTATUS\tFINISH")
+		fmt.Fprintln(tw, "ID\tSTART (UTC)\tAGENT\tMODEL\tPROVIDER\tTOKENS IN\tTOKENS OUT\tCOST\tSTATUS\tFINISH")
 	}
 	for _, r := range records {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			r.ID, startText(r.StartTime), orDash(r.AgentID), orDash(r.Model), orDash(r.ProviderName),
-			countText(r.PromptTokens), countText(r.CompletionTokens), orDash(string(r.Status)), orDash(r.FinishReason))
+			countText(r.PromptTokens), countText(r.CompletionTokens), costText(r.CostUSD), orDash(string(r.Status)), orDash(r.FinishReason))
 	}
 	return tw.Flush()
 }
@@ -161,6 +161,14 @@ func countText(n *int64) string {
 		return "-"
 	}
 	return strconv.FormatInt(*n, 10)
+}
+
+// costText is a cost in USD to the millionth of a dollar, "-" when unknown.
+func costText(usd *float64) string {
+	if usd == nil {
+		return "-"
+	}
+	return "$" + strconv.FormatFloat(*usd, 'f', 6, 64)
 }
 
 func orDash(s string) string {

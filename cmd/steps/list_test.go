@@ -51,15 +51,16 @@ func TestListPrintsAnAlignedTableNewestFirst(t *testing.T) {
 	older := stepAt("step-00000000-0000-4000-8000-000000000001", t0, "gpt-4o")
 	newer := stepAt("step-00000000-0000-4000-8000-000000000002", t0.Add(time.Minute), "gpt-4o-mini")
 	newer.CompletionTokens = nil
+	older.CostUSD, older.CostSource = step.USD(0.0006), "catalogue@0.1.8"
 	path := writeSQLite(t, older, newer)
 
 	code, stdout, stderr := runListArgs("--sqlite", path)
 	require.Equal(t, 0, code, stderr)
 	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
 	require.Len(t, lines, 3)
-	require.Equal(t, []string{"ID", "START", "(UTC)", "AGENT", "MODEL", "PROVIDER", "TOKENS", "IN", "TOKENS", "OUT", "STATUS", "FINISH"}, strings.Fields(lines[0]))
-	require.Equal(t, []string{newer.ID, "2026-01-02", "03:05:05.000", "agent-1", "gpt-4o-mini", "openai", "120", "-", "success", "stop"}, strings.Fields(lines[1]))
-	require.Equal(t, []string{older.ID, "2026-01-02", "03:04:05.000", "agent-1", "gpt-4o", "openai", "120", "30", "success", "stop"}, strings.Fields(lines[2]))
+	require.Equal(t, []string{"ID", "START", "(UTC)", "AGENT", "MODEL", "PROVIDER", "TOKENS", "IN", "TOKENS", "OUT", "COST", "STATUS", "FINISH"}, strings.Fields(lines[0]))
+	require.Equal(t, []string{newer.ID, "2026-01-02", "03:05:05.000", "agent-1", "gpt-4o-mini", "openai", "120", "-", "-", "success", "stop"}, strings.Fields(lines[1]))
+	require.Equal(t, []string{older.ID, "2026-01-02", "03:04:05.000", "agent-1", "gpt-4o", "openai", "120", "30", "$0.000600", "success", "stop"}, strings.Fields(lines[2]))
 	col := strings.Index(lines[0], "MODEL")
 	require.Equal(t, "gpt-4o-mini", strings.Fields(lines[1][col:])[0], "columns are aligned")
 }

@@ -18,17 +18,24 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/agentsteps/collector/pricing"
 	"github.com/agentsteps/collector/step"
 	"github.com/agentsteps/collector/stepexporter/store"
 )
 
 // Store is an open JSON Lines file.
 type Store struct {
-	cfg  Config
-	mu   sync.Mutex
-	f    *os.File
-	size int64
+	cfg     Config
+	mu      sync.Mutex
+	f       *os.File
+	size    int64
+	pricing *pricing.Engine // prices records as they are read back; nil: off
 }
+
+// SetPricing makes the reader price each merged record (step.Step.Price):
+// the file holds patches, so a step whose model and usage were written in
+// different batches is priced once they are merged.
+func (s *Store) SetPricing(e *pricing.Engine) { s.pricing = e }
 
 var (
 	_ store.Store  = (*Store)(nil)
@@ -210,6 +217,7 @@ func (s *Store) readAll() (map[string]step.Step, error) {
 	}
 	for id, r := range all {
 		r.Finalize()
+		r.Price(s.pricing)
 		all[id] = r
 	}
 	return all, nil

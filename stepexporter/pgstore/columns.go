@@ -23,6 +23,8 @@ const (
 	kindPromptDetails     // derived from cached_input_tokens and cache_write_tokens
 	kindCompletionDetails // derived from reasoning_tokens
 	kindStages            // {"field": stage} of the staged values the row holds
+	kindUSD               // an amount in USD, merged with its cost_source
+	kindCostSource        // cost_source: the higher source wins (step.CostSourceRank)
 )
 
 // column is one column the store writes. ddl is the type create_schema
@@ -34,6 +36,11 @@ type column struct {
 	ddl   string
 	str   func(*step.Step) *string
 	count func(*step.Step) **int64
+	usd   func(*step.Step) **float64
+}
+
+func usdCol(name string, get func(*step.Step) **float64) column {
+	return column{name: name, kind: kindUSD, ddl: "DOUBLE PRECISION", usd: get}
 }
 
 func strCol(name string, get func(*step.Step) *string) column {
@@ -91,6 +98,10 @@ var columns = []column{
 	strCol("source", func(s *step.Step) *string { return &s.Source }),
 	strCol("trace_url", func(s *step.Step) *string { return &s.TraceURL }),
 	{name: "progression", kind: kindProgression, ddl: "VARCHAR"},
+	usdCol("cost_usd", func(s *step.Step) **float64 { return &s.CostUSD }),
+	usdCol("input_cost_usd", func(s *step.Step) **float64 { return &s.InputCostUSD }),
+	usdCol("output_cost_usd", func(s *step.Step) **float64 { return &s.OutputCostUSD }),
+	{name: "cost_source", kind: kindCostSource, ddl: "VARCHAR", str: func(s *step.Step) *string { return &s.CostSource }},
 	{name: "stages", kind: kindStages, ddl: "JSON"},
 }
 
@@ -108,6 +119,8 @@ func (c column) incomingType() string {
 		return "bigint"
 	case kindStartNanos, kindEndNanos:
 		return "smallint"
+	case kindUSD:
+		return "double precision"
 	case kindStart, kindEnd:
 		return "timestamptz"
 	case kindTags, kindErrorData, kindPromptDetails, kindCompletionDetails, kindStages:

@@ -65,8 +65,13 @@ func encodeRow(s *step.Step, target map[string]targetColumn) ([]any, error) {
 
 func encodeValue(s *step.Step, c column, target map[string]targetColumn) (any, error) {
 	switch c.kind {
-	case kindString:
+	case kindString, kindCostSource:
 		return textValue(*c.str(s)), nil
+	case kindUSD:
+		if p := *c.usd(s); p != nil {
+			return *p, nil
+		}
+		return nil, nil
 	case kindCount, kindTotal:
 		p := *c.count(s)
 		if p == nil {

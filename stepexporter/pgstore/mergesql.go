@@ -159,6 +159,8 @@ WHEN json_typeof(%[1]s::json) IS DISTINCT FROM 'array' OR %[1]s::text = %[2]s::t
 ELSE (SELECT json_agg(u.v ORDER BY u.v COLLATE "C") FROM (SELECT json_array_elements_text(%[1]s::json) UNION SELECT json_array_elements_text(%[2]s::json)) u(v))::%[3]s END`, t, e, typ)
 	case kindErrorData:
 		return mergedErrorData(t, e, typ)
+	case kindUSD, kindCostSource:
+		return m.mergedCost(c, t, e, typ)
 	case kindPromptDetails:
 		cached := m.mergedCount("cached_input_tokens", c.name, "cached_tokens")
 		write := m.mergedCount("cache_write_tokens", c.name, "cache_creation_tokens")
@@ -240,6 +242,29 @@ func mergedErrorData(t, e, typ string) string {
 ELSE json_build_object('message', %[3]s, 'traceback', %[4]s, 'details',
   CASE WHEN %[6]s IS NULL OR %[5]s COLLATE "C" > %[6]s COLLATE "C" THEN %[2]s::json->'details' ELSE %[1]s::json->'details' END)::%[7]s END`,
 		t, e, part("message"), part("traceback"), details(e), details(t), typ)
+}
+
+// mergedCost moves the cost columns as one group, as step.Merge does: the
+// side whose cost_source ranks higher gives every cost column; equal
+// sources take the larger amount (and the larger source text).
+func (m merger) mergedCost(c column, t, e, typ string) string {
+	same := fmt.Sprintf("GREATEST(%s, %s)", t, e)
+	if c.kind == kindCostSource {
+		same = fmt.Sprintf(`GREATEST(%s::text COLLATE "C", %s::text COLLATE "C")::%s`, t, e, typ)
+	}
+	if !m.has("cost_source") {
+		return same
+	}
+	st, se := sides("cost_source")
+	return fmt.Sprintf("CASE WHEN %[1]s > %[2]s THEN %[3]s WHEN %[1]s < %[2]s THEN %[4]s ELSE %[5]s END",
+		costRank(se), costRank(st), e, t, same)
+}
+
+// costRank is step.CostSourceRank in SQL.
+func costRank(side string) string {
+	return fmt.Sprintf("(CASE WHEN %[1]s IS NULL THEN 0 WHEN %[1]s::text = '%[2]s' THEN %[3]d WHEN %[1]s::text = '%[4]s' THEN %[5]d ELSE %[6]d END)",
+		side, step.CostSourceConfig, step.CostSourceRank(step.CostSourceConfig), step.CostSourceSpan, step.CostSourceRank(step.CostSourceSpan),
+		step.CostSourceRank(step.CostSourceCataloguePrefix))
 }
 
 func byRank(t, e string, rank func(side string) string) string {

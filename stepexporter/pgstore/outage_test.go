@@ -90,7 +90,7 @@ func TestServerStoppedMidStreamIsRetryableAndNoRecordIsLost(t *testing.T) {
 	testDSN(t) // same gate: skip or fail as the shared server does
 	port := os.Getenv("AGENTSTEPS_PG_RESTART_PORT")
 	if port == "" {
-		port = "55439"
+		port = "25439"
 	}
 	srv := privateServer{t: t, port: port}
 	srv.run("start")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -103,8 +104,13 @@ func decodeColumn(st *step.Step, c column, text *string, count *int64, t *time.T
 	}
 	var err error
 	switch c.kind {
-	case kindString:
+	case kindString, kindCostSource:
 		*c.str(st) = *text
+	case kindUSD:
+		var f float64
+		if f, err = strconv.ParseFloat(*text, 64); err == nil {
+			*c.usd(st) = step.USD(f)
+		}
 	case kindStatus:
 		st.Status, err = step.ParseStatus(*text)
 	case kindProgression:

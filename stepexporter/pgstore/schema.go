@@ -5,6 +5,8 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"slices"
+	"strings"
 	"text/template"
 
 	"github.com/jackc/pgx/v5"
@@ -97,11 +99,49 @@ func createSchema(ctx context.Context, pool *pgxpool.Pool, cfg *Config) error {
 			return err
 		}
 		if exists {
-			return nil // never alter a table someone else owns (Letta's migrations)
+			return addNewColumns(ctx, tx, cfg) // never alter a table someone else owns (Letta's migrations)
 		}
 		_, err := tx.Exec(ctx, ddl)
 		return err
 	})
+}
+
+// ownMarker is a column only tables this store created have (Letta's has
+// no nanoseconds).
+const ownMarker = "start_time_ns"
+
+// addNewColumns migrates a table this store created before some columns
+// existed (the cost columns, for one): it adds what is missing. A table
+// without ownMarker belongs to someone else and is left as it is.
+func addNewColumns(ctx context.Context, tx pgx.Tx, cfg *Config) error {
+	rows, err := tx.Query(ctx, `SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1)
+		AND attnum > 0 AND NOT attisdropped`, quote(cfg.Schema, cfg.Table))
+	if err != nil {
+		return err
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || !slices.Contains(names, ownMarker) {
+		return err
+	}
+	var adds []string
+	for _, c := range columns {
+		if !slices.Contains(names, c.name) && c.kind != kindStatus {
+			adds = append(adds, "ADD COLUMN "+quote(c.name)+" "+c.ddl)
+		}
+	}
+	if len(adds) == 0 {
+		return nil // no lock taken when nothing is missing
+	}
+	if _, err = tx.Exec(ctx, "ALTER TABLE "+quote(cfg.Schema, cfg.Table)+" "+strings.Join(adds, ", ")); err != nil {
+		return err
+	}
+	if !slices.Contains(names, "stages") {
+		// A table from before the stages column wrote empty tags as NULL,
+		// which Letta's Step refuses; migrateTable then sees the column
+		// and would skip this.
+		_, err = tx.Exec(ctx, "UPDATE "+quote(cfg.Schema, cfg.Table)+` SET "tags" = '[]' WHERE "tags" IS NULL`)
+	}
+	return err
 }
 
 // targetColumn is a column of the existing table, as the server types it.

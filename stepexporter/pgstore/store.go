@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.uber.org/zap"
 
+	"github.com/agentsteps/collector/pricing"
 	"github.com/agentsteps/collector/step"
 	"github.com/agentsteps/collector/stepexporter/store"
 )
@@ -27,6 +28,7 @@ type Store struct {
 	copyCols []string
 	redact   redactor
 	logger   *zap.Logger
+	pricing  *pricing.Engine // re-prices merged rows (cost.go); nil: off
 }
 
 var (
@@ -158,6 +160,9 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 		if isDataError(err) && len(ids) == 1 {
 			err = fmt.Errorf("step %s: %w", ids[0], err)
 		}
+		return res, s.classify(err)
+	}
+	if err := s.reprice(ctx, ids); err != nil {
 		return res, s.classify(err)
 	}
 	if len(rejected) > 0 {

@@ -55,6 +55,10 @@ CREATE TABLE IF NOT EXISTS steps (
     trace_url            TEXT,
     progression          TEXT,
     stages               TEXT,
+    cost_usd             REAL,
+    input_cost_usd       REAL,
+    output_cost_usd      REAL,
+    cost_source          TEXT,
     created_at           TEXT NOT NULL,
     updated_at           TEXT NOT NULL
 );

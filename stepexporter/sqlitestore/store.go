@@ -21,6 +21,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/agentsteps/collector/pricing"
 	"github.com/agentsteps/collector/step"
 	"github.com/agentsteps/collector/stepexporter/store"
 )
@@ -30,8 +31,9 @@ var schemaSQL string
 
 // Store is an open steps database.
 type Store struct {
-	db     *sql.DB
-	upsert *sql.Stmt
+	db      *sql.DB
+	upsert  *sql.Stmt
+	pricing *pricing.Engine // re-prices merged rows (cost.go); nil: off
 }
 
 var (
@@ -85,6 +87,9 @@ func (s *Store) init(ctx context.Context) error {
 		return fmt.Errorf("create schema: %w", err)
 	}
 	if err := s.migrate(ctx); err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	if err := addColumns(ctx, s.db); err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
 	stmt, err := s.db.PrepareContext(ctx, upsertSQL)
@@ -170,6 +175,9 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 			}
 			return store.Result{}, classify(err)
 		}
+	}
+	if err := s.reprice(ctx, tx, string(idsJSON)); err != nil {
+		return store.Result{}, classify(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return store.Result{}, classify(err)

@@ -84,6 +84,15 @@ func mergeExpr(c column) string {
 		return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN %[2]s WHEN %[2]s IS NULL THEN %[1]s\n"+
 			"    ELSE json_patch('{}', json_object(%[3]s, %[4]s, %[5]s)) END",
 			old, inc, part("message"), part("traceback"), part("details"))
+	case mergeCost:
+		// As step.Merge: the side whose cost_source ranks higher gives
+		// every cost column; equal sources take the larger value.
+		same := fmt.Sprintf("coalesce(max(%[1]s, %[2]s), %[1]s, %[2]s)", old, inc)
+		if c.name == "cost_source" {
+			same = largerText(old, inc)
+		}
+		re, ro := costRank("excluded.cost_source"), costRank("steps.cost_source")
+		return fmt.Sprintf("CASE WHEN %[1]s > %[2]s THEN %[3]s WHEN %[1]s < %[2]s THEN %[4]s ELSE %[5]s END", re, ro, inc, old, same)
 	}
 	panic("sqlitestore: no merge for column " + c.name)
 }
@@ -96,6 +105,13 @@ func largerText(a, b string) string {
 
 func maxCount(name string) string {
 	return fmt.Sprintf("coalesce(max(steps.%[1]s, excluded.%[1]s), steps.%[1]s, excluded.%[1]s)", name)
+}
+
+// costRank is step.CostSourceRank in SQL.
+func costRank(col string) string {
+	return fmt.Sprintf("(CASE WHEN %[1]s IS NULL THEN 0 WHEN %[1]s = '%[2]s' THEN %[3]d WHEN %[1]s = '%[4]s' THEN %[5]d ELSE %[6]d END)",
+		col, step.CostSourceConfig, step.CostSourceRank(step.CostSourceConfig), step.CostSourceSpan,
+		step.CostSourceRank(step.CostSourceSpan), step.CostSourceRank(step.CostSourceCataloguePrefix))
 }
 
 func forward(old, inc string, rank func(string) string) string {

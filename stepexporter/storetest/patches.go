@@ -158,8 +158,9 @@ func FullRecord(id string) step.Step {
 		StartTime: 1_700_000_000_123_456_789, EndTime: 1_700_000_001_000_000_001, ServiceName: "svc",
 		ConversationID: "conv", UserID: "user", FinishReason: "error", FinishReasonRaw: "ERROR",
 		Source: "genai", TraceURL: "http://127.0.0.1:16686/trace/0123456789abcdef0123456789abcdef",
-		Progression: step.ProgressionResponseReceived,
-		Stages:      step.Stages{"model": step.StageResolved, "provider_name": step.StageLogged, "stop_reason": step.StageFinal}}
+		Progression: step.ProgressionResponseReceived, CostUSD: step.USD(0.0001234), InputCostUSD: step.USD(0.0001),
+		OutputCostUSD: step.USD(0.0000234), CostSource: step.CostSourceSpan,
+		Stages: step.Stages{"model": step.StageResolved, "provider_name": step.StageLogged, "stop_reason": step.StageFinal}}
 }
 
 func pick(rng *rand.Rand, from []string) []string {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentsteps/collector/pricing"
 	"github.com/agentsteps/collector/step"
 	"github.com/agentsteps/collector/stepexporter/store"
 )
@@ -40,6 +41,42 @@ func Run(t *testing.T, open Open) {
 	t.Run("LaterStageWinsInEveryOrderAndRequest", func(t *testing.T) { testStages(t, open) })
 	t.Run("RecentIsLatestStartFirst", func(t *testing.T) { testRecent(t, open) })
 	t.Run("GetIgnoresUnknownIDs", func(t *testing.T) { testGetUnknown(t, open) })
+	t.Run("SplitStepIsPricedAsAWhole", func(t *testing.T) { testSplitStepPriced(t, open) })
+}
+
+// Pricer is what a store with a Reader implements to price merged rows.
+type Pricer interface{ SetPricing(*pricing.Engine) }
+
+// testSplitStepPriced: a Letta step's model and usage arrive in different
+// batches, each priced alone by the exporter (the usage patch has no model,
+// so no cost); the stored row has the cost of the merged record, in either
+// order, and a redelivery changes nothing.
+func testSplitStepPriced(t *testing.T, open Open) {
+	e := pricing.New(pricing.Embedded(), nil)
+	for n, order := range [][2]int{{0, 1}, {1, 0}} {
+		s, r := open(t)
+		p, ok := s.(Pricer)
+		require.True(t, ok, "the store has no SetPricing")
+		p.SetPricing(e)
+		id := fakeID(200 + n)
+		start := step.Time(time.Date(2026, 9, 15, 12, 0, 0, 0, time.UTC).UnixNano())
+		patches := []step.Step{
+			{ID: id, ProviderName: "anthropic", Model: "claude-sonnet-4-20250514", StartTime: start, PromptTokens: step.Int(0), CompletionTokens: step.Int(0)},
+			{ID: id, PromptTokens: step.Int(9000), CachedInputTokens: step.Int(3000), CacheWriteTokens: step.Int(5000), CompletionTokens: step.Int(700)},
+		}
+		for _, i := range order {
+			rec := finalized(patches[i])
+			rec.Price(e)
+			upsert(t, s, rec)
+		}
+		want := MergeAll(patches)[id]
+		want.Price(e)
+		// claude-sonnet-4: $3 input, $0.30 cache read, $3.75 cache write, $15 output per million.
+		require.InDelta(t, (1000*3+3000*0.3+5000*3.75+700*15)/1e6, *want.CostUSD, 1e-12)
+		requireRows(t, r, map[string]step.Step{id: want})
+		upsert(t, s, finalized(patches[order[0]]))
+		requireRows(t, r, map[string]step.Step{id: want})
+	}
 }
 
 func testRoundTrip(t *testing.T, open Open) {

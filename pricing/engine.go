@@ -1,0 +1,330 @@
+package pricing
+
+import (
+	"maps"
+	"net/netip"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Call is one model call as a step record describes it.
+type Call struct {
+	// Provider is the OpenTelemetry gen_ai.provider.name ("aws.bedrock",
+	// "gcp.gemini", "x_ai") or a catalogue provider id ("aws", "google").
+	Provider string
+	Model    string
+	// Endpoint is the model endpoint, a URL or host[:port]; a self-hosted
+	// one (loopback, private address, Ollama's port) is priced only by rules.
+	Endpoint string
+	// Start is when the call started; it picks dated and time-of-day prices.
+	Start time.Time
+	// Token counts; nil is unknown. PromptTokens includes cache reads and
+	// writes, CompletionTokens includes reasoning.
+	PromptTokens, CompletionTokens, CachedInputTokens, CacheWriteTokens, ReasoningTokens *int64
+}
+
+// Cost is a call's price in USD and where it came from: "config" or
+// "catalogue@<version>".
+type Cost struct {
+	Breakdown
+	Source string
+}
+
+// Engine prices calls by the user's rules, then the catalogue. It is safe
+// for concurrent use.
+type Engine struct {
+	cat    *Catalogue
+	rules  []*Rule
+	source string // "catalogue@<version>"
+
+	// found memoises lookups (a few models, many calls): an immutable map,
+	// replaced whole on a miss, so that reads take no lock.
+	found atomic.Pointer[map[findKey]found]
+	mu    sync.Mutex // serialises the replacements
+}
+
+type findKey struct{ provider, model string }
+type found struct {
+	p *Provider
+	m *Model
+}
+
+const maxFound = 4096
+
+// New makes an engine over a catalogue (nil: none) and rules, tried first.
+func New(cat *Catalogue, rules []*Rule) *Engine {
+	e := &Engine{cat: cat, rules: rules}
+	e.found.Store(&map[findKey]found{})
+	if cat != nil {
+		e.source = "catalogue@" + cat.Version
+	}
+	return e
+}
+
+// Price prices a call. ok is false when there is no price: no token
+// counts, an unknown or self-hosted model without a rule, or counts that do
+// not add up (cache reads above the prompt).
+func (e *Engine) Price(c Call) (cost Cost, ok bool) {
+	if cost, ok := e.PriceByRule(c); ok {
+		return cost, true
+	}
+	return e.PriceByCatalogue(c)
+}
+
+// PriceByRule prices a call by the best matching user rule only.
+func (e *Engine) PriceByRule(c Call) (Cost, bool) {
+	if c.PromptTokens == nil && c.CompletionTokens == nil {
+		return Cost{}, false
+	}
+	r := e.rule(c)
+	if r == nil {
+		return Cost{}, false
+	}
+	var arr [5]usageEntry
+	b, err := r.prices.price(c.usage(&arr))
+	return Cost{b, "config"}, err == nil
+}
+
+// PriceByCatalogue prices a call by the catalogue only.
+func (e *Engine) PriceByCatalogue(c Call) (Cost, bool) {
+	if e.cat == nil || c.Model == "" || SelfHosted(c.Endpoint) || (c.PromptTokens == nil && c.CompletionTokens == nil) {
+		return Cost{}, false
+	}
+	_, m := e.find(c.Provider, c.Model)
+	if m == nil {
+		return Cost{}, false
+	}
+	var arr [5]usageEntry
+	b, err := m.At(c.Start).price(c.usage(&arr))
+	if err != nil {
+		return Cost{}, false
+	}
+	return Cost{b, e.source}, true
+}
+
+// Quote is everything a step needs from the engine, found with one lookup:
+// the price by the best rule, the price by the catalogue, and the model's
+// context window in tokens (0 when unknown).
+type Quote struct {
+	Rule, Catalogue       Cost
+	HasRule, HasCatalogue bool
+	ContextWindow         int64
+}
+
+// Quote prices a call both ways and gives its context window.
+func (e *Engine) Quote(c Call) Quote {
+	var q Quote
+	q.Rule, q.HasRule = e.PriceByRule(c)
+	if e.cat == nil || c.Model == "" {
+		return q
+	}
+	_, m := e.find(c.Provider, c.Model)
+	if m == nil {
+		return q
+	}
+	q.ContextWindow = m.ContextWindow
+	if SelfHosted(c.Endpoint) || (c.PromptTokens == nil && c.CompletionTokens == nil) {
+		return q
+	}
+	var arr [5]usageEntry
+	if b, err := m.At(c.Start).price(c.usage(&arr)); err == nil {
+		q.Catalogue, q.HasCatalogue = Cost{b, e.source}, true
+	}
+	return q
+}
+
+// ContextWindow is the catalogue's context window of the model in tokens,
+// 0 when unknown.
+func (e *Engine) ContextWindow(provider, model string) int64 {
+	if e.cat == nil || model == "" {
+		return 0
+	}
+	if _, m := e.find(provider, model); m != nil {
+		return m.ContextWindow
+	}
+	return 0
+}
+
+func (e *Engine) find(provider, model string) (*Provider, *Model) {
+	k := findKey{provider, model}
+	if f, hit := (*e.found.Load())[k]; hit {
+		return f.p, f.m
+	}
+	var f found
+	f.p, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
+	e.mu.Lock()
+	if old := *e.found.Load(); len(old) < maxFound {
+		next := make(map[findKey]found, len(old)+1)
+		maps.Copy(next, old)
+		next[k] = f
+		e.found.Store(&next)
+	}
+	e.mu.Unlock()
+	return f.p, f.m
+}
+
+// usage lists the call's counts in arr, without allocating.
+func (c Call) usage(arr *[5]usageEntry) []usageEntry {
+	reg := units()
+	us := arr[:0]
+	for _, x := range [...]struct {
+		u *unit
+		v *int64
+	}{{reg.input, c.PromptTokens}, {reg.cacheRead, c.CachedInputTokens}, {reg.cacheWrite, c.CacheWriteTokens},
+		{reg.output, c.CompletionTokens}, {reg.reasoning, c.ReasoningTokens}} {
+		if x.v != nil && *x.v >= 0 {
+			us = append(us, usageEntry{x.u, float64(*x.v)})
+		}
+	}
+	return us
+}
+
+// otelProviders maps OpenTelemetry gen_ai.provider.name values to catalogue
+// provider ids where the catalogue's own provider_match would miss or
+// mislead ("azure.ai.openai" contains "openai"). Other names are passed on.
+var otelProviders = map[string]string{
+	"x_ai": "x-ai", "gcp.gemini": "google", "gcp.vertex_ai": "google", "gcp.gen_ai": "google",
+	"aws.bedrock": "aws", "azure.ai.openai": "azure", "azure.ai.inference": "azure",
+	"mistral_ai": "mistral", "moonshot_ai": "moonshotai", "together_ai": "together",
+}
+
+// CatalogueProvider maps an OpenTelemetry provider name to the catalogue's.
+func CatalogueProvider(otel string) string {
+	p := strings.ToLower(strings.TrimSpace(otel))
+	if id, ok := otelProviders[p]; ok {
+		return id
+	}
+	return p
+}
+
+// SelfHosted reports whether an endpoint (URL or host[:port]) is a model
+// served on the user's own machines: a loopback, private or link-local
+// address, a .local/.internal/.localhost name, or Ollama's port 11434.
+func SelfHosted(endpoint string) bool {
+	host, port := hostPort(endpoint)
+	if host == "" {
+		return false
+	}
+	host = strings.ToLower(host)
+	if port == "11434" || host == "localhost" || host == "host.docker.internal" {
+		return true
+	}
+	for _, s := range []string{".localhost", ".local", ".internal", ".lan"} {
+		if strings.HasSuffix(host, s) {
+			return true
+		}
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()
+	}
+	return false
+}
+
+// hostPort takes the host and port out of a URL or host[:port], without
+// allocating (the processor asks for every step).
+func hostPort(endpoint string) (host, port string) {
+	h := endpoint
+	if i := strings.Index(h, "://"); i >= 0 {
+		h = h[i+3:]
+	}
+	if i := strings.IndexAny(h, "/?#"); i >= 0 {
+		h = h[:i]
+	}
+	if i := strings.LastIndexByte(h, '@'); i >= 0 {
+		h = h[i+1:]
+	}
+	if strings.HasPrefix(h, "[") { // [v6]:port
+		j := strings.IndexByte(h, ']')
+		if j < 0 {
+			return "", ""
+		}
+		host, rest := h[1:j], h[j+1:]
+		if strings.HasPrefix(rest, ":") {
+			port = rest[1:]
+		}
+		return host, port
+	}
+	if i := strings.IndexByte(h, ':'); i >= 0 && strings.Count(h, ":") == 1 {
+		return h[:i], h[i+1:]
+	}
+	return h, ""
+}
+
+// Rule is a user's price for models the catalogue lacks or prices
+// otherwise. Exactly one of Model (exact), Prefix or Regex is set; Provider
+// and StartDate narrow it. Rates are USD per million tokens; cache reads
+// and writes without a rate of their own are billed at the input rate.
+type Rule struct {
+	Model, Prefix string
+	Regex         *regexp.Regexp
+	Provider      string
+	StartDate     time.Time
+	Input, Output float64
+	CacheRead     *float64
+	CacheWrite    *float64
+
+	prices *PriceSet
+}
+
+// Compile prepares the rule's prices; call it once before use.
+func (r *Rule) Compile() {
+	rates := map[string]Price{"input_mtok": {Base: r.Input}, "output_mtok": {Base: r.Output}}
+	if r.CacheRead != nil {
+		rates["cache_read_mtok"] = Price{Base: *r.CacheRead}
+	}
+	if r.CacheWrite != nil {
+		rates["cache_write_mtok"] = Price{Base: *r.CacheWrite}
+	}
+	r.prices = newPriceSet(rates)
+}
+
+// rank is how specific the rule is for the call, 0 for no match: exact
+// over prefix over regex, a provider over none.
+func (r *Rule) rank(c Call) int {
+	if r.Provider != "" && !strings.EqualFold(r.Provider, c.Provider) &&
+		CatalogueProvider(r.Provider) != CatalogueProvider(c.Provider) {
+		return 0
+	}
+	if !r.StartDate.IsZero() && c.Start.Before(r.StartDate) {
+		return 0
+	}
+	n := 0
+	switch {
+	case r.Model != "":
+		if strings.EqualFold(r.Model, strings.TrimSpace(c.Model)) {
+			n = 6
+		}
+	case r.Prefix != "":
+		if len(c.Model) >= len(r.Prefix) && strings.EqualFold(c.Model[:len(r.Prefix)], r.Prefix) {
+			n = 4
+		}
+	case r.Regex != nil:
+		if r.Regex.MatchString(c.Model) {
+			n = 2
+		}
+	}
+	if n > 0 && r.Provider != "" {
+		n++
+	}
+	return n
+}
+
+// rule is the best rule for the call: the most specific, then the newest
+// start date, then the first written.
+func (e *Engine) rule(c Call) *Rule {
+	var best *Rule
+	bestRank := 0
+	for _, r := range e.rules {
+		n := r.rank(c)
+		if n == 0 {
+			continue
+		}
+		if n > bestRank || (n == bestRank && r.StartDate.After(best.StartDate)) {
+			best, bestRank = r, n
+		}
+	}
+	return best
+}

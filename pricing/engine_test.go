@@ -1,0 +1,127 @@
+package pricing
+
+import (
+	"math"
+	"regexp"
+	"testing"
+	"time"
+)
+
+func i64(v int64) *int64     { return &v }
+func f64(v float64) *float64 { return &v }
+
+// TestRules: exact beats prefix beats regex, a provider narrows, the newest
+// start date on or before the call wins, and cache buckets without a rate
+// of their own are billed at the input rate.
+func TestRules(t *testing.T) {
+	rules := []*Rule{
+		{Regex: regexp.MustCompile(`^qwen`), Input: 1, Output: 2},
+		{Prefix: "qwen2.5-", Input: 3, Output: 4},
+		{Model: "qwen2.5-72b", Input: 5, Output: 6, CacheRead: f64(0.5)},
+		{Model: "qwen2.5-72b", StartDate: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), Input: 7, Output: 8},
+		{Model: "gpt-4o", Provider: "azure.ai.openai", Input: 100, Output: 100},
+	}
+	for _, r := range rules {
+		r.Compile()
+	}
+	e := New(Embedded(), rules)
+	may := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	july := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	call := func(model, provider string, at time.Time) Call {
+		return Call{Model: model, Provider: provider, Endpoint: "http://localhost:8000", Start: at,
+			PromptTokens: i64(1_000_000), CachedInputTokens: i64(400_000), CompletionTokens: i64(1_000_000)}
+	}
+	for _, tc := range []struct {
+		name string
+		c    Call
+		want Breakdown
+	}{
+		{"regex", call("qwen3", "", may), Breakdown{3, 1, 2}},
+		{"prefix", call("Qwen2.5-7b", "", may), Breakdown{7, 3, 4}},
+		{"exact, cache read rate", call("qwen2.5-72b", "", may), Breakdown{0.6*5 + 0.4*0.5 + 6, 0.6*5 + 0.4*0.5, 6}},
+		{"exact, newer start date", call("qwen2.5-72b", "", july), Breakdown{15, 7, 8}},
+		{"provider rule", call("gpt-4o", "azure.ai.openai", may), Breakdown{200, 100, 100}},
+	} {
+		got, ok := e.Price(tc.c)
+		if !ok || got.Source != "config" || math.Abs(got.Total-tc.want.Total) > 1e-9 ||
+			math.Abs(got.Input-tc.want.Input) > 1e-9 || math.Abs(got.Output-tc.want.Output) > 1e-9 {
+			t.Errorf("%s: got %+v %v, want %+v from config", tc.name, got, ok, tc.want)
+		}
+	}
+	// The provider rule does not apply to OpenAI's own gpt-4o, and the
+	// catalogue prices that (the endpoint is not self-hosted).
+	c := call("gpt-4o", "openai", may)
+	c.Endpoint = "https://api.openai.com/v1"
+	if got, ok := e.Price(c); !ok || got.Source != "catalogue@"+Embedded().Version {
+		t.Errorf("openai gpt-4o: %+v %v", got, ok)
+	}
+}
+
+func TestMissingTokens(t *testing.T) {
+	e := New(Embedded(), nil)
+	// Cache reads without the prompt they are part of: no cost, not a guess.
+	if got, ok := e.Price(Call{Provider: "openai", Model: "gpt-4o", CachedInputTokens: i64(10), CompletionTokens: i64(5)}); ok {
+		t.Errorf("priced without prompt tokens: %+v", got)
+	}
+	if got, ok := e.Price(Call{Provider: "openai", Model: "no-such-model", PromptTokens: i64(10), CompletionTokens: i64(5)}); ok {
+		t.Errorf("unknown model priced: %+v", got)
+	}
+	if got, ok := e.Price(Call{Provider: "ollama", Model: "llama3.1:8b", PromptTokens: i64(10), CompletionTokens: i64(5)}); ok {
+		t.Errorf("ollama priced: %+v", got)
+	}
+}
+
+func TestTimeOfDay(t *testing.T) {
+	for s, want := range map[string]float64{"00:30:00Z": 1800, "16:30:00Z": 59400, "01:00:00+02:00": 82800, "23:00:00.5-01:00": 0.5} {
+		got, err := parseTimeOfDay(s)
+		if err != nil || got != want {
+			t.Errorf("%s: %v %v, want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"24:00:00Z", "12:00:00", "noon"} {
+		if _, err := parseTimeOfDay(s); err == nil {
+			t.Errorf("%s: no error", s)
+		}
+	}
+}
+
+func TestDashedDates(t *testing.T) {
+	for in, want := range map[string]string{
+		"claude-sonnet-4-20250514":     "claude-sonnet-4-2025-05-14",
+		"x-20250231-20250514:0":        "x-20250231-2025-05-14:0",
+		"gpt-4o-20240806x":             "gpt-4o-20240806x",
+		"a-20250101-20250102":          "a-2025-01-01-2025-01-02",
+		"us.anthropic.claude-20240620": "us.anthropic.claude-2024-06-20",
+	} {
+		if got := dashedDates(in); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestLoadCatalogueErrors(t *testing.T) {
+	for _, bad := range []string{
+		`{}`,
+		`[{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":{"input_mtok":-1}}]}]`,
+		`[{"id":"p","models":[{"id":"m","match":{"like":"m"},"prices":{"input_mtok":1}}]}]`,
+		`[{"id":"p","models":[{"id":"m","match":{"regex":"("},"prices":{"input_mtok":1}}]}]`,
+		`[{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":[{"constraint":{"start_date":"June"},"prices":{}}]}]}]`,
+	} {
+		if _, err := LoadCatalogue([]byte(bad), "x"); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+func TestSelfHosted(t *testing.T) {
+	for ep, want := range map[string]bool{
+		"http://localhost:11434/v1": true, "127.0.0.1:8000": true, "http://10.1.2.3:8000/v1": true, "ollama.internal": true,
+		"[::1]:8080": true, "http://user@192.168.1.5/v1": true, "gpu-box.local:8000": true, "http://[fe80::1]/": true,
+		"api.openai.com": false, "https://api.anthropic.com/v1": false, "api.openai.com:443": false, "": false,
+		"https://bedrock-runtime.us-east-1.amazonaws.com": false, "8.8.8.8": false, "http://LOCALHOST/": true,
+	} {
+		if got := SelfHosted(ep); got != want {
+			t.Errorf("SelfHosted(%q) = %v, want %v", ep, got, want)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+// Generates the oracle cases for pricing/oracle_test.go from calcPrice of
+// the pinned @pydantic/genai-prices: usage, model, provider and time in,
+// calcPrice's answer out. Writes JSON to stdout. Deterministic: fixed
+// timestamps, models picked by their place in the catalogue.
+import { calcPrice, findProvider } from '@pydantic/genai-prices';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const providers = JSON.parse(fs.readFileSync(path.join(here, '..', 'data', 'catalogue.json'), 'utf8'));
+const version = JSON.parse(fs.readFileSync(path.join(here, 'node_modules', '@pydantic', 'genai-prices', 'package.json'), 'utf8')).version;
+
+const cases = [];
+// One case: calcPrice's answer, or its error, or null (no price).
+function add(name, usage, model, opts = {}) {
+  const ts = opts.timestamp ?? '2026-09-15T12:00:00Z';
+  let result = null, error = null;
+  try {
+    const r = calcPrice(usage, model, { providerId: opts.providerId, timestamp: new Date(ts) });
+    if (r) result = { total: r.total_price, input: r.input_price, output: r.output_price, provider_id: r.provider.id, model_id: r.model.id, context_window: r.model.context_window ?? 0 };
+  } catch (e) {
+    error = String(e.message ?? e);
+  }
+  cases.push({ name, provider: opts.providerId ?? '', otel_provider: opts.otel ?? '', model, timestamp: ts, usage, result, error });
+}
+
+// Usage shapes in our buckets: input_tokens is the whole prompt (cache
+// included), output_tokens the whole completion (reasoning included).
+const shapes = [
+  ['plain', { input_tokens: 1200, output_tokens: 300 }],
+  ['cache-read', { input_tokens: 5000, cache_read_tokens: 4000, output_tokens: 250 }],
+  ['cache-read-write', { input_tokens: 9000, cache_read_tokens: 3000, cache_write_tokens: 5000, output_tokens: 700 }],
+  ['reasoning', { input_tokens: 2000, output_tokens: 1800, output_reasoning_tokens: 1500 }],
+  ['long-context', { input_tokens: 310000, cache_read_tokens: 100000, output_tokens: 4000 }],
+  ['all', { input_tokens: 250001, cache_read_tokens: 20000, cache_write_tokens: 30000, output_tokens: 9000, output_reasoning_tokens: 6000 }],
+  ['zero', { input_tokens: 0, output_tokens: 0 }],
+  ['prompt-only', { input_tokens: 777 }],
+];
+const isList = (m) => Array.isArray(m.prices);
+const tiered = (m) => JSON.stringify(m.prices).includes('"tiers"');
+
+// Every provider, a spread of its models, every usage shape in turn.
+let k = 0;
+for (const p of providers) {
+  const step = Math.max(1, Math.floor(p.models.length / 8));
+  for (let i = 0; i < p.models.length; i += step) {
+    const m = p.models[i];
+    const [sn, usage] = shapes[k++ % shapes.length];
+    add(`${p.id}/${m.id}/${sn}`, usage, m.id, { providerId: p.id });
+  }
+  // Every tiered and dated model of the provider, on both sides.
+  for (const m of p.models) {
+    if (tiered(m)) {
+      add(`${p.id}/${m.id}/tier-below`, { input_tokens: 150000, cache_read_tokens: 50000, cache_write_tokens: 10000, output_tokens: 2000 }, m.id, { providerId: p.id });
+      const start = JSON.stringify(m.prices).match(/"start":(\d+)/)[1];
+      add(`${p.id}/${m.id}/tier-at-${start}`, { input_tokens: Number(start), cache_read_tokens: 1000, output_tokens: 2000 }, m.id, { providerId: p.id });
+      add(`${p.id}/${m.id}/tier-past-${start}`, { input_tokens: Number(start) + 1, cache_write_tokens: 1000, output_tokens: 2000 }, m.id, { providerId: p.id });
+      add(`${p.id}/${m.id}/tier-above`, { input_tokens: 400000, cache_read_tokens: 150000, cache_write_tokens: 10000, output_tokens: 2000, output_reasoning_tokens: 500 }, m.id, { providerId: p.id });
+    }
+    if (!isList(m)) continue;
+    for (const c of m.prices) {
+      const con = c.constraint;
+      if (!con) continue;
+      if (con.start_date) {
+        const d = new Date(`${con.start_date}T00:00:00Z`);
+        add(`${p.id}/${m.id}/before-${con.start_date}`, shapes[1][1], m.id, { providerId: p.id, timestamp: new Date(d.getTime() - 1000).toISOString() });
+        add(`${p.id}/${m.id}/on-${con.start_date}`, shapes[1][1], m.id, { providerId: p.id, timestamp: d.toISOString() });
+      } else if (con.start_time) {
+        for (const t of ['00:29:59', '00:30:00', '12:00:00', '16:29:59.999', '16:30:00', '23:59:59']) {
+          add(`${p.id}/${m.id}/at-${t}`, shapes[2][1], m.id, { providerId: p.id, timestamp: `2026-09-15T${t}Z` });
+        }
+      }
+    }
+  }
+}
+
+// Found by the model name alone (the providers' model_match).
+for (const model of ['gpt-4o', 'gpt-4o-mini-2024-07-18', 'o3', 'o4-mini', 'claude-3-5-sonnet-20241022', 'claude-sonnet-4-20250514',
+  'claude-opus-4-1', 'gemini-2.5-pro', 'gemini-2.5-flash', 'grok-4', 'deepseek-chat', 'mistral-large-latest', 'command-r-plus',
+  'kimi-k2', 'glm-4.6', 'voyage-3', '@cf/meta/llama-3.1-8b-instruct', 'accounts/fireworks/models/llama-v3p1-8b-instruct']) {
+  add(`model-match/${model}`, shapes[1][1], model);
+}
+// Dated names written compactly, and Bedrock's regional and global ids.
+for (const [prov, model] of [['anthropic', 'claude-3-7-sonnet-20250219'], ['openai', 'gpt-4o-2024-08-06'], ['openai', 'gpt-4.1-20250414'],
+  ['aws', 'us.anthropic.claude-3-5-sonnet-20240620-v1:0'], ['aws', 'eu.anthropic.claude-3-7-sonnet-20250219-v1:0'],
+  ['aws', 'global.anthropic.claude-sonnet-4-20250514-v1:0'], ['aws', 'apac.amazon.nova-pro-v1:0'], ['aws', 'us.meta.llama3-3-70b-instruct-v1:0'],
+  ['aws', 'anthropic.claude-3-haiku-20240307-v1:0'], ['aws', 'us.amazon.nova-lite-v1:0'], ['google', 'gemini-2.5-pro-preview-05-06'],
+  ['azure', 'gpt-4o'], ['azure', 'gpt-4.1-mini'], ['openrouter', 'anthropic/claude-sonnet-4'], ['openrouter', 'openai/gpt-4o']]) {
+  for (const [sn, usage] of shapes.slice(0, 6)) add(`${prov}/${model}/${sn}`, usage, model, { providerId: prov });
+}
+// OpenTelemetry provider names: what we map each one to (engine.go).
+const otel = { x_ai: 'x-ai', 'gcp.gemini': 'google', 'gcp.vertex_ai': 'google', 'gcp.gen_ai': 'google', 'aws.bedrock': 'aws',
+  'azure.ai.openai': 'azure', 'azure.ai.inference': 'azure', mistral_ai: 'mistral', moonshot_ai: 'moonshotai', openai: 'openai',
+  anthropic: 'anthropic', deepseek: 'deepseek', groq: 'groq', cohere: 'cohere', perplexity: 'perplexity' };
+const otelModels = { x_ai: 'grok-3', 'gcp.gemini': 'gemini-2.0-flash', 'gcp.vertex_ai': 'gemini-2.5-flash', 'gcp.gen_ai': 'gemini-1.5-pro',
+  'aws.bedrock': 'us.anthropic.claude-3-5-haiku-20241022-v1:0', 'azure.ai.openai': 'gpt-4o-mini', 'azure.ai.inference': 'gpt-4o',
+  mistral_ai: 'mistral-small-latest', moonshot_ai: 'kimi-k2-0905-preview', openai: 'gpt-4.1', anthropic: 'claude-3-5-haiku-latest',
+  deepseek: 'deepseek-reasoner', groq: 'llama-3.3-70b-versatile', cohere: 'command-a-03-2025', perplexity: 'sonar-pro' };
+for (const [o, id] of Object.entries(otel)) {
+  for (const [sn, usage] of shapes.slice(0, 4)) add(`otel/${o}/${sn}`, usage, otelModels[o], { providerId: id, otel: o });
+}
+// Unknown models and providers, and usage that does not add up.
+add('unknown/openai-finetune', shapes[0][1], 'my-own-finetune-v7', { providerId: 'openai' });
+add('unknown/model-only', shapes[0][1], 'totally-unknown-model');
+add('unknown/ollama', shapes[0][1], 'llama3.1:8b', { providerId: 'ollama' });
+add('unknown/vllm', shapes[0][1], 'meta-llama/Llama-3.1-8B-Instruct', { providerId: 'vllm' });
+add('unknown/hugging_face', shapes[0][1], 'gpt-4o', { providerId: 'hugging_face' });
+add('bad/cache-above-input', { input_tokens: 100, cache_read_tokens: 500, output_tokens: 10 }, 'gpt-4o', { providerId: 'openai' });
+add('bad/reads-plus-writes-above-input', { input_tokens: 1000, cache_read_tokens: 600, cache_write_tokens: 600, output_tokens: 10 }, 'claude-sonnet-4-20250514', { providerId: 'anthropic' });
+add('bad/cache-without-input', { cache_read_tokens: 500, output_tokens: 10 }, 'gpt-4o', { providerId: 'openai' });
+add('litellm/anthropic', shapes[2][1], 'anthropic/claude-3-5-sonnet-20241022', { providerId: 'litellm' });
+add('provider-case', shapes[0][1], '  GPT-4o  ', { providerId: 'OpenAI' });
+
+process.stdout.write(JSON.stringify({ version, cases }, null, 1) + '\n');

@@ -1,0 +1,78 @@
+package step
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/agentsteps/collector/pricing"
+)
+
+// TestPriceSplitStep: a Letta-like step whose model and usage come in
+// different patches is priced from the merged record, whatever the order.
+func TestPriceSplitStep(t *testing.T) {
+	start := Time(time.Date(2026, 9, 15, 12, 0, 0, 0, time.UTC).UnixNano())
+	model := Step{ID: "step-1", ProviderName: "openai", Model: "gpt-4o", StartTime: start}
+	usage := Step{ID: "step-1", PromptTokens: Int(5000), CachedInputTokens: Int(4000), CompletionTokens: Int(250)}
+	e := pricing.New(pricing.Embedded(), nil)
+	for _, order := range [][]Step{{model, usage}, {usage, model}} {
+		var s Step
+		for i := range order {
+			p := order[i]
+			p.Price(e) // each patch alone: no cost, or a partial one
+			s.Merge(&p)
+		}
+		s.Finalize()
+		s.Price(e)
+		// gpt-4o: $2.50 input, $1.25 cache read, $10 output per million.
+		want := (1000*2.5 + 4000*1.25 + 250*10) / 1e6
+		if s.CostUSD == nil || math.Abs(*s.CostUSD-want) > 1e-12 || s.CostSource != "catalogue@"+pricing.Embedded().Version {
+			t.Fatalf("cost %v %q, want %v from the catalogue", s.CostUSD, s.CostSource, want)
+		}
+		if s.ContextWindowLimit == nil || *s.ContextWindowLimit != 128000 {
+			t.Errorf("context window %v, want the catalogue's 128000", s.ContextWindowLimit)
+		}
+	}
+}
+
+// TestCostPrecedence: a span cost beats the catalogue, a rule beats both,
+// and merging moves the cost fields as one group.
+func TestCostPrecedence(t *testing.T) {
+	span := Step{ID: "s", Model: "gpt-4o", ProviderName: "openai", PromptTokens: Int(100), CompletionTokens: Int(10),
+		CostUSD: USD(0.5), InputCostUSD: USD(0.2), OutputCostUSD: USD(0.3), CostSource: CostSourceSpan}
+	cat := Step{ID: "s", CostUSD: USD(9), InputCostUSD: USD(8), OutputCostUSD: USD(1), CostSource: "catalogue@0.1.8"}
+	for _, order := range [][2]Step{{span, cat}, {cat, span}} {
+		var s Step
+		s.Merge(&order[0])
+		s.Merge(&order[1])
+		if *s.CostUSD != 0.5 || *s.InputCostUSD != 0.2 || s.CostSource != CostSourceSpan {
+			t.Fatalf("merged %v %v %q, want the span's cost", *s.CostUSD, *s.InputCostUSD, s.CostSource)
+		}
+		s.Price(pricing.New(pricing.Embedded(), nil))
+		if *s.CostUSD != 0.5 || s.CostSource != CostSourceSpan {
+			t.Errorf("catalogue replaced the span's cost: %v %q", *s.CostUSD, s.CostSource)
+		}
+		r := &pricing.Rule{Model: "gpt-4o", Input: 1, Output: 1}
+		r.Compile()
+		s.Price(pricing.New(pricing.Embedded(), []*pricing.Rule{r}))
+		if math.Abs(*s.CostUSD-110e-6) > 1e-12 || s.CostSource != CostSourceConfig {
+			t.Errorf("rule did not win: %v %q", *s.CostUSD, s.CostSource)
+		}
+	}
+}
+
+func TestUSDFromValue(t *testing.T) {
+	good := map[string]pcommon.Value{"double": pcommon.NewValueDouble(0.25), "int": pcommon.NewValueInt(2), "string": pcommon.NewValueStr(" 0.5 ")}
+	for name, v := range good {
+		if _, err := USDFromValue(v); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, v := range []pcommon.Value{pcommon.NewValueDouble(-1), pcommon.NewValueDouble(math.NaN()), pcommon.NewValueStr("$1"), pcommon.NewValueBool(true), pcommon.NewValueDouble(2e6)} {
+		if _, err := USDFromValue(v); err == nil {
+			t.Errorf("%s: no error", v.AsString())
+		}
+	}
+}
