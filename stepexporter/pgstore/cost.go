@@ -28,15 +28,15 @@ func (s *Store) canPrice() bool {
 }
 
 // reprice re-prices the rows of ids and writes back the costs (and a
-// context_window_limit from the catalogue) that changed. The rows are
-// locked, so a concurrent batch's re-pricing runs after this one, on the
-// row as that batch left it.
-func (s *Store) reprice(ctx context.Context, ids []string) error {
+// context_window_limit from the catalogue) that changed, in the upsert's
+// transaction. The upsert locked the rows, so a concurrent batch's
+// re-pricing runs after this one commits, on the row as it left it.
+func (s *Store) reprice(ctx context.Context, tx pgx.Tx, ids []string) error {
 	if len(ids) == 0 || !s.canPrice() {
 		return nil
 	}
 	_, hasWindow := s.target["context_window_limit"]
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return func() error {
 		rows, err := tx.Query(ctx, s.plan.selectSQL+` WHERE "id" = ANY($1) ORDER BY "id" FOR UPDATE`, ids)
 		if err != nil {
 			return err
@@ -70,7 +70,7 @@ func (s *Store) reprice(ctx context.Context, ids []string) error {
 FROM unnest($1::text[], $2::float8[], $3::float8[], $4::float8[], $5::text[], $6::bigint[]) AS u(id, c, i, o, s, w)
 WHERE t."id" = u.id`, s.table, set), uid, total, in, out, src, window)
 		return err
-	})
+	}()
 }
 
 func sameCost(a, b *step.Step) bool {

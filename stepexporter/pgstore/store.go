@@ -140,12 +140,12 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 		}
 		rows, ids = append(rows, row), append(ids, recs[i].ID)
 	}
-	res, err := s.write(ctx, rows)
+	res, err := s.write(ctx, rows, ids)
 	if err != nil && isDataError(err) && len(rows) > 1 {
 		// One bad row fails the statement; write them one by one to find it.
 		res, err = store.Result{}, nil
 		for i := range rows {
-			r, rowErr := s.write(ctx, rows[i:i+1])
+			r, rowErr := s.write(ctx, rows[i:i+1], ids[i:i+1])
 			switch {
 			case rowErr == nil:
 				res.Inserted, res.Merged = res.Inserted+r.Inserted, res.Merged+r.Merged
@@ -160,9 +160,6 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 		if isDataError(err) && len(ids) == 1 {
 			err = fmt.Errorf("step %s: %w", ids[0], err)
 		}
-		return res, s.classify(err)
-	}
-	if err := s.reprice(ctx, ids); err != nil {
 		return res, s.classify(err)
 	}
 	if len(rejected) > 0 {
@@ -180,24 +177,27 @@ const arraysBelow = 500
 // write runs one batch: COPY into the connection's temporary table, then
 // one INSERT ... ON CONFLICT that merges, in one transaction. A small batch
 // is one statement with a parameter per column instead.
-func (s *Store) write(ctx context.Context, rows [][]any) (store.Result, error) {
+func (s *Store) write(ctx context.Context, rows [][]any, ids []string) (store.Result, error) {
 	var res store.Result
 	if len(rows) == 0 {
 		return res, nil
 	}
-	if len(rows) < arraysBelow {
-		return s.writeArrays(ctx, rows)
+	if len(rows) < arraysBelow && !s.canPrice() {
+		return s.writeArrays(ctx, s.pool, rows) // one statement: its own transaction
 	}
+	// The upsert and the re-pricing of the merged rows commit together, so
+	// no reader sees a row's merged tokens next to the cost of its parts.
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{incomingTable}, s.copyCols, pgx.CopyFromRows(rows)); err != nil {
+		var err error
+		if len(rows) < arraysBelow {
+			res, err = s.writeArrays(ctx, tx, rows)
+		} else {
+			res, err = s.copyUpsert(ctx, tx, rows)
+		}
+		if err != nil {
 			return err
 		}
-		var inserted, merged int64
-		if err := tx.QueryRow(ctx, s.plan.upsertSQL).Scan(&inserted, &merged); err != nil {
-			return err
-		}
-		res = store.Result{Inserted: int(inserted), Merged: int(merged)}
-		return nil
+		return s.reprice(ctx, tx, ids)
 	})
 	if err != nil {
 		return store.Result{}, err
@@ -205,9 +205,26 @@ func (s *Store) write(ctx context.Context, rows [][]any) (store.Result, error) {
 	return res, nil
 }
 
+// copyUpsert COPYs rows into the temporary table and upserts them from it.
+func (s *Store) copyUpsert(ctx context.Context, tx pgx.Tx, rows [][]any) (store.Result, error) {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{incomingTable}, s.copyCols, pgx.CopyFromRows(rows)); err != nil {
+		return store.Result{}, err
+	}
+	var inserted, merged int64
+	if err := tx.QueryRow(ctx, s.plan.upsertSQL).Scan(&inserted, &merged); err != nil {
+		return store.Result{}, err
+	}
+	return store.Result{Inserted: int(inserted), Merged: int(merged)}, nil
+}
+
+// querier is what writeArrays needs: the pool, or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // writeArrays upserts rows with one statement whose parameters are the
 // columns, each an array of the rows' values.
-func (s *Store) writeArrays(ctx context.Context, rows [][]any) (store.Result, error) {
+func (s *Store) writeArrays(ctx context.Context, q querier, rows [][]any) (store.Result, error) {
 	args := make([]any, len(columns))
 	for k := range columns {
 		col := make([]any, len(rows))
@@ -217,7 +234,7 @@ func (s *Store) writeArrays(ctx context.Context, rows [][]any) (store.Result, er
 		args[k] = col
 	}
 	var inserted, merged int64
-	if err := s.pool.QueryRow(ctx, s.plan.upsertArraysSQL, args...).Scan(&inserted, &merged); err != nil {
+	if err := q.QueryRow(ctx, s.plan.upsertArraysSQL, args...).Scan(&inserted, &merged); err != nil {
 		return store.Result{}, err
 	}
 	return store.Result{Inserted: int(inserted), Merged: int(merged)}, nil
