@@ -55,6 +55,9 @@ CREATE TABLE IF NOT EXISTS steps (
     trace_url            TEXT,
     progression          TEXT,
     stages               TEXT,
+    -- set when feedback came from the API (PATCH /v1/steps/{id}/feedback):
+    -- from then on the upsert keeps the row's feedback.
+    feedback_set_at      TEXT,
     created_at           TEXT NOT NULL,
     updated_at           TEXT NOT NULL
 );
@@ -62,3 +65,7 @@ CREATE INDEX IF NOT EXISTS steps_trace_id ON steps (trace_id);
 CREATE INDEX IF NOT EXISTS steps_agent_id ON steps (agent_id);
 CREATE INDEX IF NOT EXISTS steps_run_id ON steps (run_id);
 CREATE INDEX IF NOT EXISTS steps_start_time ON steps (start_time);
+-- steps serve lists by (start_time, id), whole or per agent or run.
+CREATE INDEX IF NOT EXISTS steps_order ON steps (coalesce(start_time, 0), id);
+CREATE INDEX IF NOT EXISTS steps_agent_order ON steps (agent_id, coalesce(start_time, 0), id);
+CREATE INDEX IF NOT EXISTS steps_run_order ON steps (run_id, coalesce(start_time, 0), id);
