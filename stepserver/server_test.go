@@ -71,7 +71,9 @@ func stepIDs(recs []step.Step) []string {
 func TestListAnswersLettasFiltersAsTheStore(t *testing.T) {
 	eachStore(t, func(t *testing.T, s backend) {
 		srv, recs := serve(t, s, NewDefaultConfig())
-		at := func(i int) time.Time { return time.Unix(0, int64(storetest.ListBase)).Add(time.Duration(i) * time.Second) }
+		at := func(i int) time.Time {
+			return time.Unix(0, int64(storetest.ListBase)).Add(time.Duration(i) * time.Second)
+		}
 		yes, no := true, false
 		cases := []struct {
 			query string
