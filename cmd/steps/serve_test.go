@@ -19,7 +19,9 @@ func TestServePrintsItsURLAndServesLettasAPIUntilInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
 	code := make(chan int, 1)
-	go func() { code <- runServeContext(ctx, []string{"--sqlite", path, "--listen", "127.0.0.1:0"}, &out, &errOut) }()
+	go func() {
+		code <- runServeContext(ctx, []string{"--sqlite", path, "--listen", "127.0.0.1:0"}, &out, &errOut)
+	}()
 	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
 	waitFor(t, "the printed URL", func() bool { return url.MatchString(out.String()) })
 	base := url.FindString(out.String())
