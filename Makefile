@@ -56,10 +56,16 @@ $(COLLECTOR): $(OCB) $(COLLECTOR_SRCS)
 $(STEPS): $(STEPS_SRCS)
 	$(GO) build -o $@ ./cmd/steps
 
+# steps serve runs beside the collector on the same steps.db (touched so
+# that it need not wait for the collector to create it), and ends with it.
+SERVE_LISTEN ?= 127.0.0.1:8283
+
 run: build steps
 	@echo ">> OTLP on 127.0.0.1:4317 (gRPC) and 127.0.0.1:4318 (HTTP); steps go to ./steps.db"
+	@echo ">> steps: http://$(SERVE_LISTEN)/ (steps serve: Letta's API at /v1/steps/)"
 	@echo ">> traces: $(if $(JAEGER_ENDPOINT),sent to Jaeger at $(JAEGER_ENDPOINT),not forwarded (set JAEGER_ENDPOINT=host:port to send them to Jaeger))"
-	./$(COLLECTOR) $(RUN_CONFIG)
+	touch steps.db; ./$(STEPS) serve --sqlite steps.db --listen $(SERVE_LISTEN) & serve=$$!; \
+	trap 'kill $$serve 2>/dev/null || true' EXIT; ./$(COLLECTOR) $(RUN_CONFIG)
 
 # The full check: formatting, vet, unit tests against a throwaway PostgreSQL,
 # then the end-to-end test against the built collector and every suite that

@@ -66,6 +66,9 @@ func parseListQuery(v url.Values) (store.Query, error) {
 		return q, err
 	}
 	q.AgentID, q.Model, q.ProjectID = v.Get("agent_id"), v.Get("model"), v.Get("project_id")
+	// Our extensions, which the page filters by; Letta's clients never send them.
+	q.RunID, q.ConversationID, q.ProviderName = v.Get("run_id"), v.Get("conversation_id"), v.Get("provider_name")
+	q.Status, q.FinishReason = v.Get("status"), v.Get("finish_reason")
 	q.TraceIDs, q.Tags = queryList(v, "trace_ids"), queryList(v, "tags")
 	switch f := v.Get("feedback"); f {
 	case "", "positive", "negative":

@@ -94,6 +94,8 @@ func TestListAnswersLettasFiltersAsTheStore(t *testing.T) {
 			{"after=" + recs[10].ID + "&limit=4", store.Query{After: recs[10].ID, Limit: 4}},
 			{"before=" + recs[10].ID + "&limit=4", store.Query{Before: recs[10].ID, Limit: 4}},
 			{"model=" + url.QueryEscape("<script>alert(1)</script>"), store.Query{Model: "<script>alert(1)</script>"}},
+			{"status=failed&provider_name=openai", store.Query{Status: "failed", ProviderName: "openai"}},
+			{"run_id=run-3&conversation_id=conv-1&finish_reason=length", store.Query{RunID: "run-3", ConversationID: "conv-1", FinishReason: "length"}},
 		}
 		for _, c := range cases {
 			if c.q.Limit == 0 {

@@ -41,10 +41,14 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
 		where = append(where, frag)
 	}
 	for _, f := range []struct{ col, v string }{{`"agent_id"`, q.AgentID}, {`"run_id"`, q.RunID},
-		{`"model"`, q.Model}, {`"project_id"`, q.ProjectID}, {`"feedback"`, q.Feedback}} {
+		{`"model"`, q.Model}, {`"project_id"`, q.ProjectID}, {`"feedback"`, q.Feedback},
+		{`"conversation_id"`, q.ConversationID}, {`"provider_name"`, q.ProviderName}, {`"finish_reason"`, q.FinishReason}} {
 		if f.v != "" {
 			add(f.col+" = $?", f.v)
 		}
+	}
+	if q.Status != "" {
+		add(`"status"::text = upper($?)`, q.Status) // Letta's enum holds member names
 	}
 	if q.HasFeedback != nil {
 		where = append(where, map[bool]string{true: `"feedback" IS NOT NULL`, false: `"feedback" IS NULL`}[*q.HasFeedback])

@@ -26,6 +26,10 @@ const (
 	whereRun         = "run_id = ?"
 	whereModel       = "model = ?"
 	whereProject     = "project_id = ?"
+	whereConv        = "conversation_id = ?"
+	whereProvider    = "provider_name = ?"
+	whereStatus      = "status = ?"
+	whereFinish      = "finish_reason = ?"
 	whereFeedback    = "feedback = ?"
 	whereHasFeedback = "feedback IS NOT NULL"
 	whereNoFeedback  = "feedback IS NULL"
@@ -46,7 +50,8 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
 	var args []any
 	add := func(frag string, a ...any) { where = append(where, frag); args = append(args, a...) }
 	for _, f := range []struct{ frag, v string }{{whereAgent, q.AgentID}, {whereRun, q.RunID},
-		{whereModel, q.Model}, {whereProject, q.ProjectID}, {whereFeedback, q.Feedback}} {
+		{whereModel, q.Model}, {whereProject, q.ProjectID}, {whereFeedback, q.Feedback},
+		{whereConv, q.ConversationID}, {whereProvider, q.ProviderName}, {whereStatus, q.Status}, {whereFinish, q.FinishReason}} {
 		if f.v != "" {
 			add(f.frag, f.v)
 		}

@@ -44,6 +44,8 @@ type Reader interface {
 // orders by created_at, which our rows take from the step's start.
 type Query struct {
 	AgentID, RunID, Model, ProjectID string
+	// Beyond Letta's filters, for the page: equal to these.
+	ConversationID, ProviderName, Status, FinishReason string
 	// Feedback is "positive" or "negative"; HasFeedback, when set, keeps
 	// the rows with (true) or without (false) any feedback.
 	Feedback    string

@@ -43,16 +43,18 @@ func ListRecords(n int) []step.Step {
 			t -= step.Time(time.Second)
 		}
 		r := step.Step{
-			ID:        fmt.Sprintf("step-%08x-0000-4000-8000-%012x", (i*7919)%n, i),
-			AgentID:   fmt.Sprintf("agent-%d", i%3),
-			RunID:     fmt.Sprintf("run-%d", i%4),
-			Model:     []string{"gpt-4o", "claude-sonnet-4-5"}[i%2],
-			ProjectID: []string{"", "proj-a"}[i%2],
-			Feedback:  feedback[i%3],
-			TraceID:   fmt.Sprintf("%032x", i%6),
-			Tags:      [][]string{nil, {"a"}, {"a", "b"}, {"b"}}[i%4],
-			Status:    []step.Status{step.StatusSuccess, step.StatusFailed}[min(i%7, 1)],
-			StartTime: t, EndTime: t + step.Time(time.Duration(i+1)*time.Millisecond),
+			ID:             fmt.Sprintf("step-%08x-0000-4000-8000-%012x", (i*7919)%n, i),
+			AgentID:        fmt.Sprintf("agent-%d", i%3),
+			RunID:          fmt.Sprintf("run-%d", i%4),
+			Model:          []string{"gpt-4o", "claude-sonnet-4-5"}[i%2],
+			ProjectID:      []string{"", "proj-a"}[i%2],
+			Feedback:       feedback[i%3],
+			TraceID:        fmt.Sprintf("%032x", i%6),
+			ConversationID: fmt.Sprintf("conv-%d", i%5), ProviderName: []string{"openai", "anthropic", "google"}[i%3],
+			FinishReason: []string{"stop", "length"}[i%2],
+			Tags:         [][]string{nil, {"a"}, {"a", "b"}, {"b"}}[i%4],
+			Status:       []step.Status{step.StatusSuccess, step.StatusFailed}[min(i%7, 1)],
+			StartTime:    t, EndTime: t + step.Time(time.Duration(i+1)*time.Millisecond),
 			PromptTokens: step.Int(int64(100 + i)), CompletionTokens: step.Int(int64(i)),
 		}
 		if i == n-1 {
@@ -89,6 +91,9 @@ func Want(recs []step.Step, q store.Query) ([]step.Step, error) {
 		case q.AgentID != "" && r.AgentID != q.AgentID, q.RunID != "" && r.RunID != q.RunID,
 			q.Model != "" && r.Model != q.Model, q.ProjectID != "" && r.ProjectID != q.ProjectID,
 			q.Feedback != "" && r.Feedback != q.Feedback,
+			q.ConversationID != "" && r.ConversationID != q.ConversationID,
+			q.ProviderName != "" && r.ProviderName != q.ProviderName,
+			q.Status != "" && string(r.Status) != q.Status, q.FinishReason != "" && r.FinishReason != q.FinishReason,
 			q.HasFeedback != nil && (r.Feedback != "") != *q.HasFeedback,
 			len(q.TraceIDs) > 0 && !slices.Contains(q.TraceIDs, r.TraceID),
 			!q.Start.IsZero() && k <= q.Start.UnixMicro(), !q.End.IsZero() && k >= q.End.UnixMicro():
@@ -163,6 +168,8 @@ func testList(t *testing.T, open OpenList) {
 		{Start: at(10), Limit: 100}, {End: at(10), Limit: 100}, {Start: at(5), End: at(20), Limit: 100, Ascending: true},
 		{AgentID: "agent-2", Model: "claude-sonnet-4-5", HasFeedback: &yes, Limit: 100},
 		{AgentID: "nobody", Limit: 100},
+		{ConversationID: "conv-3", Limit: 100}, {ProviderName: "anthropic", Limit: 100},
+		{Status: "failed", Limit: 100}, {FinishReason: "length", Status: "success", Limit: 100},
 		{After: recs[20].ID, Limit: 5}, {After: recs[20].ID, Limit: 5, Ascending: true},
 		{Before: recs[20].ID, Limit: 5}, {Before: recs[20].ID, Limit: 5, Ascending: true},
 		{After: recs[30].ID, Before: recs[10].ID, Limit: 100},
