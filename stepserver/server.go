@@ -11,8 +11,9 @@ import (
 	"github.com/agentsteps/collector/stepexporter/store"
 )
 
-// New returns the server's handler over r. Only GET, and PATCH of a step's
-// feedback, are routed; anything else is 405 or 404.
+// New returns the server's handler over r: the page at / (ui.go) and
+// Letta's API under /v1/. Only GET, and PATCH of a step's feedback, are
+// routed; anything else is 405 or 404.
 func New(cfg Config, r store.StepReader, logger *zap.Logger) http.Handler {
 	if logger == nil {
 		logger = zap.NewNop()
@@ -27,7 +28,13 @@ func New(cfg Config, r store.StepReader, logger *zap.Logger) http.Handler {
 	mux.HandleFunc("GET /v1/steps/{step_id}/messages", a.messages)
 	mux.HandleFunc("GET /v1/steps/{step_id}/trace", a.trace)
 	mux.HandleFunc("GET /v1/runs/{run_id}/steps", a.runSteps)
-	return withCORS(cfg.CORSOrigins, withToken(string(cfg.Token), mux))
+	api := withCORS(cfg.CORSOrigins, withToken(string(cfg.Token), mux))
+	index, files := uiHandler()
+	root := http.NewServeMux()
+	root.Handle("GET /{$}", index)
+	root.Handle("GET /ui/", files)
+	root.Handle("/", api)
+	return root
 }
 
 // withToken requires the bearer token when one is configured. The

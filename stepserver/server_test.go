@@ -326,3 +326,31 @@ func TestConfigValidateNamesTheKey(t *testing.T) {
 	require.ErrorContains(t, Config{Listen: "8283"}.Validate(), "listen")
 	require.ErrorContains(t, Config{Listen: DefaultListen, CORSOrigins: []string{"*"}}.Validate(), "cors_origins")
 }
+
+func TestThePageIsServedWithItsFilesAndAStrictPolicy(t *testing.T) {
+	s := openSQLite(t, t.TempDir()+"/steps.db")
+	cfg := NewDefaultConfig()
+	cfg.Token = "tok"
+	srv := httptest.NewServer(New(cfg, s, nil))
+	defer srv.Close()
+	code, b, h := do(t, "GET", srv.URL+"/", "")
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, string(b), `<script src="ui/app.js">`)
+	require.Contains(t, h.Get("Content-Security-Policy"), "script-src 'self'")
+	for path, ctype := range map[string]string{"/ui/app.js": "javascript", "/ui/app.css": "text/css",
+		"/ui/vendor/uplot/uPlot.iife.min.js": "javascript", "/ui/vendor/uplot/uPlot.min.css": "text/css",
+		"/ui/vendor/uplot/LICENSE": "text/plain"} {
+		code, b, h := do(t, "GET", srv.URL+path, "")
+		require.Equal(t, http.StatusOK, code, path)
+		require.Contains(t, h.Get("Content-Type"), ctype, path)
+		require.NotEmpty(t, b)
+	}
+	// The page never writes a value as HTML.
+	_, js, _ := do(t, "GET", srv.URL+"/ui/app.js", "")
+	require.NotContains(t, string(js), "innerHTML")
+	require.NotContains(t, string(js), "insertAdjacentHTML")
+	require.NotContains(t, string(js), "document.write")
+	// The API still wants its token.
+	code, _, _ = do(t, "GET", srv.URL+"/v1/steps/", "")
+	require.Equal(t, http.StatusUnauthorized, code)
+}
