@@ -47,10 +47,9 @@ function qs(params) {
   return u.toString();
 }
 
-// Times are Unix nanoseconds in the records; JavaScript numbers keep
-// milliseconds exactly.
-const ms = (ns) => (ns ? Number(BigInt(ns) / 1000000n) : null);
-const fmtTime = (ns) => (ns ? new Date(ms(ns)).toISOString().replace("T", " ").replace("Z", "") : "-");
+// start_time and end_time are RFC 3339 texts with nanoseconds.
+const ms = (t) => (t ? Date.parse(t) : null);
+const fmtTime = (t) => (t ? new Date(ms(t)).toISOString().replace("T", " ").replace("Z", "") : "-");
 const duration = (s) => (s.start_time && s.end_time ? ms(s.end_time) - ms(s.start_time) : null);
 const dash = (v) => (v === null || v === undefined || v === "" ? "-" : v);
 
@@ -207,8 +206,7 @@ async function stepView(id) {
   const s = await api("v1/steps/" + encodeURIComponent(id));
   const rows = Object.keys(s).sort().map((k) => {
     let v = s[k];
-    if (k === "start_time" || k === "end_time") v = fmtTime(v) + " (" + v + " ns)";
-    else if (v !== null && typeof v === "object") v = JSON.stringify(v, null, 1);
+    if (v !== null && typeof v === "object") v = JSON.stringify(v, null, 1);
     const cell = el("td", { class: "wrap" }, dash(v));
     if (k === "trace_url" && safeLink(s.trace_url)) {
       cell.replaceChildren(el("a", { href: safeLink(s.trace_url), id: "trace-link", target: "_blank", rel: "noopener noreferrer" }, s.trace_url));
