@@ -20,7 +20,7 @@ STEPS := $(BUILD_DIR)/steps
 # files and the builder manifest.
 COMPONENT_FILES = $(shell find $(1) -type f ! -name '*_test.go' ! -name '*.md' ! -path '*/testdata/*' 2>/dev/null)
 COLLECTOR_SRCS := $(call COMPONENT_FILES,step stepprocessor stepexporter stepmetricsconnector) go.mod go.sum builder-config.yaml
-STEPS_SRCS := $(call COMPONENT_FILES,cmd/steps step stepprocessor stepexporter) go.mod go.sum
+STEPS_SRCS := $(call COMPONENT_FILES,cmd/steps step stepprocessor stepexporter stepserver) go.mod go.sum
 
 # Our Go files, not the generated distribution nor the tools.
 GO_FILES = $(shell find . \( -name _build -o -name .tools -o -name .git \) -prune -o -name '*.go' -print)

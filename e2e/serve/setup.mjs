@@ -39,7 +39,8 @@ export async function start() {
   const { stdout } = await run(stepsBin, ['convert', ...files], { maxBuffer: 64 << 20 });
   const want = stdout.split('\n').filter((l) => l.trim()).length;
 
-  const collector = await startCollector({ binary: collectorBin, steps: stepsBin, dir });
+  // trace_url as config.yaml has it, so that each step links to Jaeger.
+  const collector = await startCollector({ binary: collectorBin, steps: stepsBin, dir, traceURL: 'http://127.0.0.1:16686/trace/{trace_id}' });
   const endpoint = collector.otlpHTTP.replace('http://', '');
   await run(stepsBin, ['replay', '--protocol', 'http', '--endpoint', endpoint, ...files]);
   const deadline = Date.now() + 120_000;

@@ -64,7 +64,9 @@ function route() {
   else if (path === "/steps") view = stepsView(params);
   else if (path === "/failed") view = failedView();
   else view = overviewView(params);
-  view.catch((err) => main.replaceChildren(el("p", { class: "failed" }, "Error: " + err.message)));
+  main.setAttribute("aria-busy", "true");
+  view.catch((err) => main.replaceChildren(el("p", { class: "failed" }, "Error: " + err.message)))
+    .finally(() => main.setAttribute("aria-busy", "false"));
 }
 
 // ---- overview ----
@@ -89,15 +91,20 @@ function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
+// chart adds a card and returns the function that draws into it, to call
+// once every card is laid out (a card's width depends on the others).
 function chart(title, target, series, data) {
   const card = el("div", { class: "card chart", "data-chart": title }, el("h2", {}, title));
   target.append(card);
-  const opts = {
-    width: Math.max(420, card.clientWidth - 20), height: 220,
-    series: [{}, ...series.map((s, i) => ({ label: s, stroke: ["#2f6fde", "#d0452f", "#2b9e62", "#a05ad6", "#c78b1a", "#555"][i % 6], width: 2 }))],
+  return () => new uPlot(chartOpts(card, series), data, card);
+}
+
+function chartOpts(card, series) {
+  return {
+    width: Math.max(300, card.clientWidth - 24), height: 220,
+    series: [{}, ...series.map((s, i) => ({ label: s, stroke: ["#2f6fde", "#d0452f", "#2b9e62", "#a05ad6", "#c78b1a", "#555"][i % 6], width: 2, spanGaps: true }))],
     axes: [{}, { size: 60 }],
   };
-  new uPlot(opts, data, card);
 }
 
 async function overviewView(params) {
@@ -128,15 +135,17 @@ async function overviewView(params) {
     if (d !== null) { models.add(m); (b.durs[m] = b.durs[m] || []).push(d); }
   }
   const xs = buckets.map((b) => b.x);
-  chart("Steps over time by status", charts, ["success", "failed", "other"],
-    [xs, buckets.map((b) => b.ok), buckets.map((b) => b.failed), buckets.map((b) => b.other)]);
-  chart("Tokens over time", charts, ["input", "output", "cached input"],
-    [xs, buckets.map((b) => b.input), buckets.map((b) => b.output), buckets.map((b) => b.cached)]);
+  const draws = [];
+  draws.push(chart("Steps over time by status", charts, ["success", "failed", "other"],
+    [xs, buckets.map((b) => b.ok), buckets.map((b) => b.failed), buckets.map((b) => b.other)]));
+  draws.push(chart("Tokens over time", charts, ["input", "output", "cached input"],
+    [xs, buckets.map((b) => b.input), buckets.map((b) => b.output), buckets.map((b) => b.cached)]));
   const ml = [...models].sort().slice(0, 6);
-  chart("Latency p95 (ms) by model", charts, ml,
-    [xs, ...ml.map((m) => buckets.map((b) => quantile((b.durs[m] || []).sort((x, y) => x - y), 0.95)))]);
-  chart("Error rate (%)", charts, ["failed / all"],
-    [xs, buckets.map((b) => { const all = b.ok + b.failed + b.other; return all ? (100 * b.failed) / all : null; })]);
+  draws.push(chart("Latency p95 (ms) by model", charts, ml,
+    [xs, ...ml.map((m) => buckets.map((b) => quantile((b.durs[m] || []).sort((x, y) => x - y), 0.95)))]));
+  draws.push(chart("Error rate (%)", charts, ["failed / all"],
+    [xs, buckets.map((b) => { const all = b.ok + b.failed + b.other; return all ? (100 * b.failed) / all : null; })]));
+  for (const draw of draws) draw();
 
   // Tables: latency by model, errors by provider and model.
   const groups = {};
@@ -152,7 +161,7 @@ async function overviewView(params) {
       el("td", {}, dash(quantile(g.durs, 0.5))), el("td", {}, dash(quantile(g.durs, 0.95))),
       el("td", {}, ((100 * g.failed) / g.n).toFixed(1) + "%"));
   });
-  charts.append(el("div", { class: "card" }, el("h2", {}, "Latency and errors by provider and model"),
+  charts.append(el("div", { class: "card wide" }, el("h2", {}, "Latency and errors by provider and model"),
     el("table", { id: "by-model" }, el("tr", {}, ...["provider", "model", "steps", "p50 ms", "p95 ms", "error rate"].map((h) => el("th", {}, h))), ...rows)));
 }
 
