@@ -72,11 +72,12 @@ func createTableSQL(cfg *Config) (string, error) {
 // start_time sort first. The order indexes are on the same expression.
 const orderKey = `COALESCE("start_time", to_timestamp(0))`
 
-// orderIndexes serve List (steps serve): the whole table, or one agent's
-// or run's steps, in (start_time, id) order.
+// orderIndexes serve List (steps serve): the whole table, or the steps of
+// one value of each of the page's filters, in (start_time, id) order, so
+// that a rare or absent value never scans the table.
 func orderIndexes(table string) []ddlIndex {
 	out := []ddlIndex{{Name: quote(indexName(table, "order")), Column: orderKey + `, "id"`}}
-	for _, col := range []string{"agent_id", "run_id"} {
+	for _, col := range []string{"agent_id", "run_id", "conversation_id", "model", "provider_name", "status", "finish_reason", "feedback"} {
 		out = append(out, ddlIndex{Name: quote(indexName(table, col+"_order")), Column: quote(col) + ", " + orderKey + `, "id"`})
 	}
 	return out
