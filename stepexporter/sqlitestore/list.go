@@ -37,11 +37,14 @@ const (
 	whereTags        = "NOT EXISTS (SELECT value FROM json_each(?) EXCEPT SELECT value FROM json_each(steps.tags))"
 	whereStart       = orderKey + " > ?"
 	whereEnd         = orderKey + " < ?"
-	whereAfterAsc    = "(" + orderKey + ", id) > (?, ?)"
-	whereAfterDesc   = "(" + orderKey + ", id) < (?, ?)"
-	orderAsc         = " ORDER BY " + orderKey + ", id LIMIT ?"
-	orderDesc        = " ORDER BY " + orderKey + " DESC, id DESC LIMIT ?"
-	cursorSQL        = "SELECT " + orderKey + " FROM steps WHERE id = ?"
+	// (key, id) > (k, i), spelt so that SQLite seeks the order index on
+	// the key instead of scanning it (a row value over an expression index
+	// scans: 116 ms at 1,000,000 steps).
+	whereAfterAsc  = orderKey + " >= ? AND (" + orderKey + " > ? OR id > ?)"
+	whereAfterDesc = orderKey + " <= ? AND (" + orderKey + " < ? OR id < ?)"
+	orderAsc       = " ORDER BY " + orderKey + ", id LIMIT ?"
+	orderDesc      = " ORDER BY " + orderKey + " DESC, id DESC LIMIT ?"
+	cursorSQL      = "SELECT " + orderKey + " FROM steps WHERE id = ?"
 )
 
 // List returns the records q selects (store.StepReader).
@@ -88,9 +91,9 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
 			return nil, err
 		}
 		if c.after == q.Ascending {
-			add(whereAfterAsc, key, c.id)
+			add(whereAfterAsc, key, key, c.id)
 		} else {
-			add(whereAfterDesc, key, c.id)
+			add(whereAfterDesc, key, key, c.id)
 		}
 	}
 	backward := q.Before != "" && q.After == ""
