@@ -90,6 +90,10 @@ try {
   }));
   assert.ok(painted.every((n) => n > 100), `every chart painted pixels: ${painted}`);
   assert.equal(await page.textContent('#overview-count'), `${store.length} steps`);
+  const agentTokens = store.reduce((m, r) => (r.agent_id && (m[r.agent_id] = (m[r.agent_id] || 0) + (r.total_tokens || 0)), m), {});
+  const [topName, topTokens] = await page.$$eval('#top-agents tr:nth-child(2) td', (tds) => [tds[0].textContent, Number(tds[2].textContent)]);
+  assert.equal(topTokens, Math.max(...Object.values(agentTokens)), 'the top agent by tokens');
+  assert.equal(agentTokens[topName], topTokens, 'the top agent by tokens');
   // The markup model is a legend label and a table cell, as text (the CSP
   // would stop an injected handler, so check the elements, not a dialog).
   assert.equal(await page.$$eval('main script, main img', (n) => n.length), 0, 'no markup became elements');

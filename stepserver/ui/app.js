@@ -161,6 +161,19 @@ async function overviewView(params) {
       el("td", {}, dash(quantile(g.durs, 0.5))), el("td", {}, dash(quantile(g.durs, 0.95))),
       el("td", {}, ((100 * g.failed) / g.n).toFixed(1) + "%"));
   });
+  // Top agents and runs by tokens (cost comes with the cost fields).
+  const top = (field, title, id) => {
+    const sums = {};
+    for (const s of timed) if (s[field]) {
+      const t = (sums[s[field]] = sums[s[field]] || { n: 0, tokens: 0 });
+      t.n++; t.tokens += s.total_tokens || 0;
+    }
+    const rows = Object.entries(sums).sort((a, b) => b[1].tokens - a[1].tokens).slice(0, 10)
+      .map(([k, t]) => el("tr", {}, el("td", {}, k), el("td", {}, t.n), el("td", {}, t.tokens)));
+    return el("div", { class: "card" }, el("h2", {}, title),
+      el("table", { id }, el("tr", {}, el("th", {}, field), el("th", {}, "steps"), el("th", {}, "tokens")), ...rows));
+  };
+  charts.append(top("agent_id", "Top agents by tokens", "top-agents"), top("run_id", "Top runs by tokens", "top-runs"));
   charts.append(el("div", { class: "card wide" }, el("h2", {}, "Latency and errors by provider and model"),
     el("table", { id: "by-model" }, el("tr", {}, ...["provider", "model", "steps", "p50 ms", "p95 ms", "error rate"].map((h) => el("th", {}, h))), ...rows)));
 }
