@@ -20,7 +20,7 @@ STEPS := $(BUILD_DIR)/steps
 # files and the builder manifest.
 COMPONENT_FILES = $(shell find $(1) -type f ! -name '*_test.go' ! -name '*.md' ! -path '*/testdata/*' 2>/dev/null)
 COLLECTOR_SRCS := $(call COMPONENT_FILES,step stepprocessor stepexporter stepmetricsconnector) go.mod go.sum builder-config.yaml
-STEPS_SRCS := $(call COMPONENT_FILES,cmd/steps step stepprocessor stepexporter) go.mod go.sum
+STEPS_SRCS := $(call COMPONENT_FILES,cmd/steps step stepprocessor stepexporter stepserver) go.mod go.sum
 
 # Our Go files, not the generated distribution nor the tools.
 GO_FILES = $(shell find . \( -name _build -o -name .tools -o -name .git \) -prune -o -name '*.go' -print)
@@ -56,10 +56,16 @@ $(COLLECTOR): $(OCB) $(COLLECTOR_SRCS)
 $(STEPS): $(STEPS_SRCS)
 	$(GO) build -o $@ ./cmd/steps
 
+# steps serve runs beside the collector on the same steps.db (touched so
+# that it need not wait for the collector to create it), and ends with it.
+SERVE_LISTEN ?= 127.0.0.1:8283
+
 run: build steps
 	@echo ">> OTLP on 127.0.0.1:4317 (gRPC) and 127.0.0.1:4318 (HTTP); steps go to ./steps.db"
+	@echo ">> steps: http://$(SERVE_LISTEN)/ (steps serve: Letta's API at /v1/steps/)"
 	@echo ">> traces: $(if $(JAEGER_ENDPOINT),sent to Jaeger at $(JAEGER_ENDPOINT),not forwarded (set JAEGER_ENDPOINT=host:port to send them to Jaeger))"
-	./$(COLLECTOR) $(RUN_CONFIG)
+	touch steps.db; ./$(STEPS) serve --sqlite steps.db --listen $(SERVE_LISTEN) & serve=$$!; \
+	trap 'kill $$serve 2>/dev/null || true' EXIT; ./$(COLLECTOR) $(RUN_CONFIG)
 
 # The full check: formatting, vet, unit tests against a throwaway PostgreSQL,
 # then the end-to-end test against the built collector and every suite that

@@ -13,7 +13,7 @@ const run = promisify(execFile);
 // CONFORMANCE_DEBUG=1 adds the debug exporter, so that otelcol.log in the
 // kept directory shows every span with its attributes.
 const debug = process.env.CONFORMANCE_DEBUG === '1';
-const config = (grpc, http, health, db) => `
+const config = (grpc, http, health, db, traceURL) => `
 receivers:
   otlp:
     protocols:
@@ -27,7 +27,7 @@ processors:
 exporters:
   step:
     sqlite: {path: ${JSON.stringify(db)}}
-  debug: {verbosity: detailed}
+${traceURL ? `    trace_url: ${JSON.stringify(traceURL)}\n` : ''}  debug: {verbosity: detailed}
 extensions:
   health_check: {endpoint: ${health}}
 service:
@@ -56,11 +56,12 @@ export function requireBinary(file, how) {
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`${how}\` first (make conformance does)`);
 }
 
-export async function startCollector({ binary, steps, dir }) {
+// traceURL, when given, is the step exporter's trace_url template.
+export async function startCollector({ binary, steps, dir, traceURL }) {
   const [grpc, http, health] = await Promise.all([freePort(), freePort(), freePort()]);
   const db = path.join(dir, 'steps.db');
   const configPath = path.join(dir, 'config.yaml');
-  fs.writeFileSync(configPath, config(`127.0.0.1:${grpc}`, `127.0.0.1:${http}`, `127.0.0.1:${health}`, db));
+  fs.writeFileSync(configPath, config(`127.0.0.1:${grpc}`, `127.0.0.1:${http}`, `127.0.0.1:${health}`, db, traceURL));
   const logPath = path.join(dir, 'otelcol.log');
   const log = fs.openSync(logPath, 'w');
   const child = spawn(binary, ['--config', configPath], { stdio: ['ignore', log, log] });

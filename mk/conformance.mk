@@ -19,8 +19,5 @@ conformance-python: build steps
 	bash conformance/python/venv.sh install
 	node conformance/run.mjs --python
 
-# conformance-python is not in TEST_TARGETS yet: some of its suites fail
-# until the recognisers read what those libraries record (the README's
-# Python Compatibility table says which field of which library).
 TEST_TARGETS += conformance
 TEST_TARGETS += conformance-python

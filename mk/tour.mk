@@ -1,7 +1,7 @@
 # The README's quick tour, run as written (scripts/tour.sh reads its
 # commands from README.md): make run, steps replay, steps list, and the
 # steps must appear within the processor's wait plus a few seconds. It needs
-# the tour's fixed ports (4317, 4318, 13133, 8888, 9464) free.
+# the tour's fixed ports (4317, 4318, 13133, 8888, 9464, 8283) free.
 
 .PHONY: tour
 

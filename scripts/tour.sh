@@ -7,7 +7,7 @@
 # block starts the collector, each line of the second runs in turn. They run
 # in a copy of the work tree with the built binaries, so the tour's
 # ./steps.db never mixes with one of your own. The tour's fixed ports
-# (4317, 4318, 13133, 8888, 9464) must be free.
+# (4317, 4318, 13133, 8888, 9464, and 8283 for steps serve) must be free.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,7 +17,7 @@ appear_within="${TOUR_APPEAR_WITHIN:-30}"
 
 die() { echo "tour: $*" >&2; exit 1; }
 
-for port in 4317 4318 13133 8888 9464; do
+for port in 4317 4318 13133 8888 9464 8283; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 		die "port $port is in use; the quick tour's collector needs it (is a 'make run' still running?)"
 	fi
@@ -109,3 +109,8 @@ while :; do
 done
 [ "$got" -eq "$want" ] || die "$got steps stored, but steps convert gives $want"
 echo "tour: all $want steps of the quick tour are stored, as steps convert gives them"
+
+# make run serves the same store: Letta's API answers with every step.
+served="$(curl -fsS "http://127.0.0.1:8283/v1/steps/?limit=1000" | grep -o '"id":"' | wc -l)"
+[ "$served" -eq "$want" ] || die "steps serve at 127.0.0.1:8283 answered $served steps, the store holds $want"
+echo "tour: steps serve at http://127.0.0.1:8283/ answers with all $want steps"

@@ -21,6 +21,7 @@ var subcommands = []subcommand{
 	{"convert", "convert OTLP/JSON trace files to Step records (JSON Lines)", runConvert},
 	{"replay", "send OTLP/JSON trace files to a collector over OTLP", runReplay},
 	{"list", "print the latest Step records of a SQLite or PostgreSQL store", runList},
+	{"serve", "serve a store's Step records over HTTP (Letta's /v1/steps API)", runServe},
 }
 
 func main() {

@@ -56,7 +56,12 @@ func newUpsertPlan(table string, target map[string]targetColumn) upsertPlan {
 		values = append(values, m.insertValue(c))
 		reads = append(reads, readExpr(c))
 		if c.name != "id" {
-			sets = append(sets, q+" = "+m.merged(c))
+			e := m.merged(c)
+			if c.name == "feedback" && m.has("feedback_set_at") {
+				// Feedback given through the API wins over spans.
+				e = `CASE WHEN t."feedback_set_at" IS NOT NULL THEN t."feedback" ELSE ` + e + " END"
+			}
+			sets = append(sets, q+" = "+e)
 		}
 	}
 	if _, ok := target["updated_at"]; ok {

@@ -51,7 +51,7 @@ func createTableSQL(cfg *Config) (string, error) {
 	data := struct {
 		Schema, Enum, Table, PrimaryKey string
 		Columns                         []ddlColumn
-		Indexes                         []ddlIndex
+		Indexes, OrderIndexes           []ddlIndex
 	}{Schema: quote(cfg.Schema), Enum: enum, Table: quote(cfg.Schema, cfg.Table), PrimaryKey: quote(indexName(cfg.Table, "pkey"))}
 	if cfg.Table == "steps" {
 		data.PrimaryKey = quote("pk_steps_id") // Letta's name
@@ -66,7 +66,23 @@ func createTableSQL(cfg *Config) (string, error) {
 	for _, col := range indexed {
 		data.Indexes = append(data.Indexes, ddlIndex{Name: quote(indexName(cfg.Table, col)), Column: quote(col)})
 	}
+	data.OrderIndexes = orderIndexes(cfg.Table)
 	return render("create_table.sql", data)
+}
+
+// orderKey is List's sort key on a table of ours: rows without a
+// start_time sort first. The order indexes are on the same expression.
+const orderKey = `COALESCE("start_time", to_timestamp(0))`
+
+// orderIndexes serve List (steps serve): the whole table, or the steps of
+// one value of each of the page's filters, in (start_time, id) order, so
+// that a rare or absent value never scans the table.
+func orderIndexes(table string) []ddlIndex {
+	out := []ddlIndex{{Name: quote(indexName(table, "order")), Column: orderKey + `, "id"`}}
+	for _, col := range []string{"agent_id", "run_id", "conversation_id", "model", "provider_name", "status", "finish_reason", "feedback"} {
+		out = append(out, ddlIndex{Name: quote(indexName(table, col+"_order")), Column: quote(col) + ", " + orderKey + `, "id"`})
+	}
+	return out
 }
 
 func incomingTableSQL() (string, error) {
@@ -229,11 +245,13 @@ func readForeignKeys(ctx context.Context, pool *pgxpool.Pool, name string, cols 
 }
 
 // migrateTable brings a table this store made in an earlier version up to
-// date: it adds the stages column and turns NULL tags into []. Letta's
-// table is never altered.
+// date: it adds the stages column and turns NULL tags into [], and adds
+// feedback_set_at with the indexes steps serve lists by. Letta's table is
+// never altered.
 func migrateTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config, cols map[string]targetColumn) (bool, error) {
 	_, hasStages := cols["stages"]
-	if hasStages || lettaTable(cols) {
+	_, hasFeedbackSetAt := cols["feedback_set_at"]
+	if (hasStages && hasFeedbackSetAt) || lettaTable(cols) {
 		return false, nil
 	}
 	table := quote(cfg.Schema, cfg.Table)
@@ -241,12 +259,20 @@ func migrateTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config, cols map
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(schemaLock)); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "ALTER TABLE "+table+` ADD COLUMN IF NOT EXISTS "stages" JSON`); err != nil {
-			return err
+		stmts := []string{"ALTER TABLE " + table + ` ADD COLUMN IF NOT EXISTS "stages" JSON`,
+			"ALTER TABLE " + table + ` ADD COLUMN IF NOT EXISTS "feedback_set_at" TIMESTAMPTZ`}
+		if _, ok := cols["start_time"]; ok {
+			for _, ix := range orderIndexes(cfg.Table) {
+				stmts = append(stmts, "CREATE INDEX IF NOT EXISTS "+ix.Name+" ON "+table+" ("+ix.Column+")")
+			}
 		}
-		if _, ok := cols["tags"]; ok {
-			_, err := tx.Exec(ctx, "UPDATE "+table+` SET "tags" = '[]' WHERE "tags" IS NULL`)
-			return err
+		if _, ok := cols["tags"]; ok && !hasStages {
+			stmts = append(stmts, "UPDATE "+table+` SET "tags" = '[]' WHERE "tags" IS NULL`)
+		}
+		for _, q := range stmts {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -13,3 +13,10 @@ func TestPostgresStoreMeetsTheStoreContract(t *testing.T) {
 		return s, s
 	})
 }
+
+func TestPostgresStoreMeetsTheStepReaderContract(t *testing.T) {
+	storetest.RunList(t, func(t *testing.T) (store.Store, store.StepReader) {
+		s := openFresh(t)
+		return s, s
+	})
+}

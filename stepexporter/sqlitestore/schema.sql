@@ -59,6 +59,9 @@ CREATE TABLE IF NOT EXISTS steps (
     input_cost_usd       REAL,
     output_cost_usd      REAL,
     cost_source          TEXT,
+    -- set when feedback came from the API (PATCH /v1/steps/{id}/feedback):
+    -- from then on the upsert keeps the row's feedback.
+    feedback_set_at      TEXT,
     created_at           TEXT NOT NULL,
     updated_at           TEXT NOT NULL
 );
@@ -66,3 +69,15 @@ CREATE INDEX IF NOT EXISTS steps_trace_id ON steps (trace_id);
 CREATE INDEX IF NOT EXISTS steps_agent_id ON steps (agent_id);
 CREATE INDEX IF NOT EXISTS steps_run_id ON steps (run_id);
 CREATE INDEX IF NOT EXISTS steps_start_time ON steps (start_time);
+-- steps serve lists by (start_time, id), whole or narrowed by one of the
+-- page's filters; each filter has its own index so that a rare or absent
+-- value never scans the table (stepserver's BenchmarkServePageRequests).
+CREATE INDEX IF NOT EXISTS steps_order ON steps (coalesce(start_time, 0), id);
+CREATE INDEX IF NOT EXISTS steps_agent_order ON steps (agent_id, coalesce(start_time, 0), id);
+CREATE INDEX IF NOT EXISTS steps_run_order ON steps (run_id, coalesce(start_time, 0), id);
+CREATE INDEX IF NOT EXISTS steps_conversation_order ON steps (conversation_id, coalesce(start_time, 0), id);
+CREATE INDEX IF NOT EXISTS steps_model_order ON steps (model, coalesce(start_time, 0), id);
+CREATE INDEX IF NOT EXISTS steps_provider_order ON steps (provider_name, coalesce(start_time, 0), id);
+CREATE INDEX IF NOT EXISTS steps_status_order ON steps (status, coalesce(start_time, 0), id);
+CREATE INDEX IF NOT EXISTS steps_finish_order ON steps (finish_reason, coalesce(start_time, 0), id);
+CREATE INDEX IF NOT EXISTS steps_feedback_order ON steps (feedback, coalesce(start_time, 0), id);

@@ -102,11 +102,20 @@ func (s *Store) init(ctx context.Context) error {
 
 // migrate brings a table made by an earlier version up to date: it adds
 // the stages column (its rows hold unstaged values) and turns NULL tags
-// into [], in one transaction.
+// into [], and adds feedback_set_at, each in one transaction.
 func (s *Store) migrate(ctx context.Context) error {
-	const hasStages = `SELECT count(*) > 0 FROM pragma_table_info('steps') WHERE name = 'stages'`
+	if err := s.addColumn(ctx, "stages", `ALTER TABLE steps ADD COLUMN stages TEXT`,
+		`UPDATE steps SET tags = '[]' WHERE tags IS NULL`); err != nil {
+		return err
+	}
+	return s.addColumn(ctx, "feedback_set_at", `ALTER TABLE steps ADD COLUMN feedback_set_at TEXT`)
+}
+
+// addColumn runs the statements when the table lacks the column.
+func (s *Store) addColumn(ctx context.Context, name string, stmts ...string) error {
+	const hasColumn = `SELECT count(*) > 0 FROM pragma_table_info('steps') WHERE name = ?`
 	var has bool
-	if err := s.db.QueryRowContext(ctx, hasStages).Scan(&has); err != nil || has {
+	if err := s.db.QueryRowContext(ctx, hasColumn, name).Scan(&has); err != nil || has {
 		return err
 	}
 	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one migrating collector at a time
@@ -114,11 +123,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := tx.QueryRowContext(ctx, hasStages).Scan(&has); err != nil || has {
+	if err := tx.QueryRowContext(ctx, hasColumn, name).Scan(&has); err != nil || has {
 		return err
 	}
-	for _, q := range []string{`ALTER TABLE steps ADD COLUMN stages TEXT`,
-		`UPDATE steps SET tags = '[]' WHERE tags IS NULL`} {
+	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}

@@ -198,3 +198,10 @@ func TestTableOfAnEarlierVersionIsMigrated(t *testing.T) {
 	require.Equal(t, "anthropic", got[0].ProviderName, "a staged value beats an unstaged stored one")
 	require.Equal(t, step.StageResolved, got[0].Stage("provider_name"))
 }
+
+func TestStepReaderSuite(t *testing.T) {
+	storetest.RunList(t, func(t *testing.T) (store.Store, store.StepReader) {
+		s := openTemp(t)
+		return s, s
+	})
+}

@@ -26,7 +26,12 @@ func buildUpsert() string {
 		}
 		cols, marks = append(cols, c.name), append(marks, "?")
 		if c.name != "id" {
-			sets = append(sets, c.name+" = "+mergeExpr(c))
+			e := mergeExpr(c)
+			if c.name == "feedback" {
+				// Feedback given through the API wins over spans.
+				e = "CASE WHEN steps.feedback_set_at IS NOT NULL THEN steps.feedback ELSE " + e + " END"
+			}
+			sets = append(sets, c.name+" = "+e)
 		}
 	}
 	cols, marks = append(cols, "created_at", "updated_at"), append(marks, "?", "?")

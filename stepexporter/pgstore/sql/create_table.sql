@@ -21,8 +21,13 @@ CREATE TABLE IF NOT EXISTS {{.Table}} (
   "is_deleted" BOOLEAN NOT NULL DEFAULT FALSE,
   "_created_by_id" VARCHAR,
   "_last_updated_by_id" VARCHAR,
+  -- set when feedback came from the API: the upsert then keeps it.
+  "feedback_set_at" TIMESTAMPTZ,
   CONSTRAINT {{.PrimaryKey}} PRIMARY KEY ("id")
 );
 {{range .Indexes}}
+CREATE INDEX IF NOT EXISTS {{.Name}} ON {{$.Table}} ({{.Column}});
+{{- end}}
+{{range .OrderIndexes}}
 CREATE INDEX IF NOT EXISTS {{.Name}} ON {{$.Table}} ({{.Column}});
 {{- end}}

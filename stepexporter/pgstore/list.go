@@ -1,0 +1,142 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/agentsteps/collector/step"
+	"github.com/agentsteps/collector/stepexporter/store"
+)
+
+var _ store.StepReader = (*Store)(nil)
+
+// listKey is List's sort key: orderKey on a table of ours, created_at on
+// Letta's, which has no start_time.
+func (s *Store) listKey() string {
+	if _, ok := s.target["start_time"]; ok {
+		return orderKey
+	}
+	return `"created_at"`
+}
+
+// List returns the records q selects (store.StepReader). Each filter is a
+// constant fragment with a parameter; only which fragments are used
+// depends on the query, never their text.
+func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
+	key := s.listKey()
+	var where []string
+	var args []any
+	add := func(frag string, a ...any) {
+		for _, v := range a {
+			args = append(args, v)
+			frag = strings.Replace(frag, "$?", fmt.Sprintf("$%d", len(args)), 1)
+		}
+		where = append(where, frag)
+	}
+	for _, f := range []struct{ col, v string }{{`"agent_id"`, q.AgentID}, {`"run_id"`, q.RunID},
+		{`"model"`, q.Model}, {`"project_id"`, q.ProjectID}, {`"feedback"`, q.Feedback},
+		{`"conversation_id"`, q.ConversationID}, {`"provider_name"`, q.ProviderName}, {`"finish_reason"`, q.FinishReason}} {
+		if f.v != "" {
+			add(f.col+" = $?", f.v)
+		}
+	}
+	if q.Status != "" {
+		add(`"status"::text = upper($?)`, q.Status) // Letta's enum holds member names
+	}
+	if q.HasFeedback != nil {
+		where = append(where, map[bool]string{true: `"feedback" IS NOT NULL`, false: `"feedback" IS NULL`}[*q.HasFeedback])
+	}
+	if len(q.TraceIDs) > 0 {
+		add(`"trace_id" = ANY($?::text[])`, q.TraceIDs)
+	}
+	if len(q.Tags) > 0 {
+		b, _ := json.Marshal(q.Tags) // strings: cannot fail
+		add(`"tags"::jsonb @> $?::jsonb`, string(b))
+	}
+	if !q.Start.IsZero() {
+		add(key+" > $?", q.Start)
+	}
+	if !q.End.IsZero() {
+		add(key+" < $?", q.End)
+	}
+	for _, c := range []struct {
+		id    string
+		after bool
+	}{{q.After, true}, {q.Before, false}} {
+		if c.id == "" {
+			continue
+		}
+		var t time.Time
+		err := s.pool.QueryRow(ctx, "SELECT "+key+" FROM "+s.table+` WHERE "id" = $1`, c.id).Scan(&t)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, store.ErrUnknownCursor
+		}
+		if err != nil {
+			return nil, s.classify(err)
+		}
+		op := "<"
+		if c.after == q.Ascending {
+			op = ">"
+		}
+		add("("+key+`, "id") `+op+" ($?::timestamptz, $?::text)", t, c.id)
+	}
+	backward := q.Before != "" && q.After == ""
+	text := s.plan.selectSQL
+	if len(where) > 0 {
+		text += " WHERE " + strings.Join(where, " AND ")
+	}
+	dir := " DESC"
+	if q.Ascending != backward {
+		dir = ""
+	}
+	args = append(args, max(q.Limit, 1))
+	text += fmt.Sprintf(` ORDER BY %s%s, "id"%s LIMIT $%d`, key, dir, dir, len(args))
+	rows, err := s.pool.Query(ctx, text, args...)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	out, err := pgx.CollectRows(rows, s.scanStep)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	if backward {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+// SetFeedback sets a step's feedback and tags (store.StepReader). On a
+// table of ours it stamps feedback_set_at, which makes the upsert keep the
+// feedback; Letta's table keeps any feedback once set anyway.
+func (s *Store) SetFeedback(ctx context.Context, id, feedback string, tags []string) (bool, error) {
+	var fb *string
+	if feedback != "" {
+		fb = &feedback
+	}
+	args := []any{fb}
+	sets := []string{`"feedback" = $1`}
+	if _, ok := s.target["feedback_set_at"]; ok {
+		sets = append(sets, `"feedback_set_at" = now()`)
+	}
+	if _, ok := s.target["updated_at"]; ok {
+		sets = append(sets, `"updated_at" = now()`)
+	}
+	if c, ok := s.target["tags"]; ok && tags != nil {
+		b, _ := json.Marshal(slices.Compact(slices.Sorted(slices.Values(tags)))) // strings: cannot fail
+		args = append(args, string(b))
+		sets = append(sets, `"tags" = $2::text::`+c.typ)
+	}
+	args = append(args, id)
+	tag, err := s.pool.Exec(ctx, "UPDATE "+s.table+" SET "+strings.Join(sets, ", ")+fmt.Sprintf(` WHERE "id" = $%d`, len(args)), args...)
+	if err != nil {
+		return false, s.classify(err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
