@@ -1,5 +1,7 @@
 package stepmetricsconnector
 
+import "github.com/agentsteps/collector/step"
+
 // The one table of what the connector emits. The GenAI metrics are still
 // moving (semantic-conventions-genai "Unreleased → Breaking": counters
 // gen_ai.client.inference.usage.* replace gen_ai.client.token.usage), so
@@ -66,12 +68,10 @@ var (
 	durationBuckets   = []float64{0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92}
 )
 
-// costUSDKey is the anchor span's step.cost_usd attribute, and costUSDName
-// its name in a step.patches entry. The cost fields are being added to
-// step/fields.go on another branch; until that is merged the connector
-// reads the key through this one constant. At merge, switch to the step
-// package's field (and read it from the merged record).
+// costUSDName is the record's cost_usd field (step/fields.go), and
+// costUSDKey its attribute on the anchor span; in a step.patches entry the
+// field goes by its name.
 const (
-	costUSDKey  = "step.cost_usd"
 	costUSDName = "cost_usd"
+	costUSDKey  = step.Prefix + costUSDName
 )
