@@ -1,13 +1,21 @@
-# Conformance against real instrumentation libraries (conformance/README.md):
-# npm ci installs the pinned libraries, then the runner drives each one
-# against a fake model server and checks the steps the built collector stores.
-# conformance-python does the same for the PyPI libraries, each group in its
-# virtualenv under $XDG_CACHE_HOME/agentsteps (conformance/python/venv.sh),
-# built once per set of pins.
+# Conformance against real instrumentation libraries (conformance/README.md).
+#
+#   make conformance          # both suites below
+#   make conformance-js       # npm: the pinned libraries, each driven against
+#                             # a fake model server; the steps the built
+#                             # collector stores are held to its log
+#   make conformance-python   # PyPI: the same, each group of libraries in its
+#                             # virtualenv under $XDG_CACHE_HOME/agentsteps
+#                             # (conformance/python/venv.sh), built once per
+#                             # set of pins
+#
+# make test runs the two as separate suites, so that each one's time shows.
 
-.PHONY: conformance conformance-python
+.PHONY: conformance conformance-js conformance-python
 
-conformance: build steps
+conformance: conformance-js conformance-python
+
+conformance-js: build steps
 	bash scripts/node.sh
 	@# npm ci, skipped while node_modules was installed from the same pins;
 	@# libraries whose dependencies conflict with the main tree have their own.
@@ -19,5 +27,4 @@ conformance-python: build steps
 	bash conformance/python/venv.sh install
 	node conformance/run.mjs --python
 
-TEST_TARGETS += conformance
-TEST_TARGETS += conformance-python
+TEST_TARGETS += conformance-js conformance-python
