@@ -81,7 +81,7 @@ try {
 
   // The overview's charts drew: each canvas has painted pixels.
   await page.goto(srv.url + '#/overview');
-  await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length === 4);
+  await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length === 6);
   const painted = await page.$$eval('.chart canvas', (cs) => cs.map((c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let n = 0;
@@ -89,6 +89,42 @@ try {
     return n;
   }));
   assert.ok(painted.every((n) => n > 100), `every chart painted pixels: ${painted}`);
+  // The cost charts drew lines, not just axes: each has pixels in its
+  // series colour (the first series' stroke, #2f6fde).
+  const stroked = await page.$$eval('.chart', (cards) => cards.filter((c) => c.dataset.chart.startsWith('Cost')).map((c) => {
+    const cv = c.querySelector('canvas');
+    const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] === 0x2f && d[i + 1] === 0x6f && d[i + 2] === 0xde) n++;
+    return n;
+  }));
+  assert.equal(stroked.length, 2, 'two cost charts');
+  assert.ok(stroked.every((n) => n > 0), `the cost charts drew a line: ${stroked}`);
+  // Cost by model as the page shows it equals cost_usd summed per model over
+  // the same steps (those with a start time) read from the API; a step
+  // without cost_usd is counted as unpriced, not as $0.
+  const apiSteps = await page.evaluate(async () => {
+    const out = [];
+    for (let after = ''; ;) {
+      const page = await (await fetch('v1/steps/?limit=1000' + (after && '&after=' + encodeURIComponent(after)))).json();
+      out.push(...page);
+      if (page.length < 1000) return out;
+      after = page[page.length - 1].id;
+    }
+  });
+  const timed = apiSteps.filter((s) => s.start_time);
+  const wantUSD = {};
+  for (const s of timed) if (typeof s.cost_usd === 'number') wantUSD[s.model || '(none)'] = (wantUSD[s.model || '(none)'] || 0) + s.cost_usd;
+  assert.ok(Object.keys(wantUSD).length > 0, 'the fixtures have priced steps');
+  const shown = await page.$$eval('#cost-by-model tr[data-model]', (rows) => rows.map((r) => [r.dataset.model, r.cells[3].textContent]));
+  assert.deepEqual(shown.map(([m]) => m).sort(), Object.keys(wantUSD).sort(), 'cost by model lists every priced model');
+  for (const [m, text] of shown) {
+    const got = Number(text.replace(/^\$/, ''));
+    assert.ok(Math.abs(got - wantUSD[m]) <= 1e-9, `cost of ${m}: page ${text}, API ${wantUSD[m]}`);
+  }
+  const unpriced = timed.filter((s) => typeof s.cost_usd !== 'number').length;
+  assert.ok((await page.textContent('#overview-unpriced')).startsWith(`${unpriced} of ${timed.length} steps`), 'the unpriced count');
+  console.log(`browser: cost by model matches the API for ${shown.length} models; ${unpriced} of ${timed.length} steps unpriced`);
   assert.equal(await page.textContent('#overview-count'), `${store.length} steps`);
   const agentTokens = store.reduce((m, r) => (r.agent_id && (m[r.agent_id] = (m[r.agent_id] || 0) + (r.total_tokens || 0)), m), {});
   const [topName, topTokens] = await page.$$eval('#top-agents tr:nth-child(2) td', (tds) => [tds[0].textContent, Number(tds[2].textContent)]);
@@ -99,7 +135,7 @@ try {
   assert.equal(await page.$$eval('main script, main img', (n) => n.length), 0, 'no markup became elements');
   assert.ok((await page.textContent('main')).includes(markup.model), 'the markup model shows as text');
   await page.screenshot({ path: shot, fullPage: true });
-  console.log(`browser: 4 charts drew; screenshot in ${shot}`);
+  console.log(`browser: 6 charts drew; screenshot in ${shot}`);
 
   assert.deepEqual(problems, [], 'no dialog, page error or console error');
   console.log('browser: all checks passed');

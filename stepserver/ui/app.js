@@ -52,6 +52,10 @@ const ms = (t) => (t ? Date.parse(t) : null);
 const fmtTime = (t) => (t ? new Date(ms(t)).toISOString().replace("T", " ").replace("Z", "") : "-");
 const duration = (s) => (s.start_time && s.end_time ? ms(s.end_time) - ms(s.start_time) : null);
 const dash = (v) => (v === null || v === undefined || v === "" ? "-" : v);
+// cost_usd is unset when the step could not be priced: such a step is
+// unpriced, never $0. USD shows to the nano-dollar, trailing zeros cut.
+const priced = (s) => typeof s.cost_usd === "number";
+const fmtUSD = (v) => (v === null || v === undefined ? "-" : "$" + v.toFixed(9).replace(/\.?0+$/, ""));
 
 function route() {
   const hash = location.hash.replace(/^#/, "") || "/overview";
@@ -124,7 +128,7 @@ async function overviewView(params) {
   const t0 = ms(timed[0].start_time), t1 = ms(timed[timed.length - 1].start_time);
   const n = 40, width = Math.max(1000, Math.ceil((t1 - t0 + 1) / n));
   const buckets = Array.from({ length: Math.floor((t1 - t0) / width) + 1 }, (_, i) => ({
-    x: (t0 + i * width) / 1000, ok: 0, failed: 0, other: 0, input: 0, output: 0, cached: 0, durs: {},
+    x: (t0 + i * width) / 1000, ok: 0, failed: 0, other: 0, input: 0, output: 0, cached: 0, durs: {}, cost: {},
   }));
   const models = new Set();
   for (const s of timed) {
@@ -133,7 +137,18 @@ async function overviewView(params) {
     b.input += s.prompt_tokens || 0; b.output += s.completion_tokens || 0; b.cached += s.cached_input_tokens || 0;
     const d = duration(s), m = s.model || "(none)";
     if (d !== null) { models.add(m); (b.durs[m] = b.durs[m] || []).push(d); }
+    if (priced(s)) b.cost[m] = (b.cost[m] || 0) + s.cost_usd;
   }
+  // Cost by model over the range; a bucket without a priced step has no
+  // cost point (a gap), not $0.
+  const byModel = {};
+  for (const s of timed) {
+    const g = (byModel[s.model || "(none)"] = byModel[s.model || "(none)"] || { n: 0, unpriced: 0, usd: 0 });
+    g.n++; if (priced(s)) g.usd += s.cost_usd; else g.unpriced++;
+  }
+  const unpriced = timed.filter((s) => !priced(s)).length;
+  const costModels = Object.entries(byModel).filter(([, g]) => g.n > g.unpriced).sort((a, b) => b[1].usd - a[1].usd);
+  const bucketUSD = (b, ms) => (ms.some((m) => m in b.cost) ? ms.reduce((t, m) => t + (b.cost[m] || 0), 0) : null);
   const xs = buckets.map((b) => b.x);
   const draws = [];
   draws.push(chart("Steps over time by status", charts, ["success", "failed", "other"],
@@ -145,6 +160,9 @@ async function overviewView(params) {
     [xs, ...ml.map((m) => buckets.map((b) => quantile((b.durs[m] || []).sort((x, y) => x - y), 0.95)))]));
   draws.push(chart("Error rate (%)", charts, ["failed / all"],
     [xs, buckets.map((b) => { const all = b.ok + b.failed + b.other; return all ? (100 * b.failed) / all : null; })]));
+  const cm = costModels.slice(0, 6).map(([m]) => m);
+  draws.push(chart("Cost over time (USD)", charts, ["priced steps"], [xs, buckets.map((b) => bucketUSD(b, Object.keys(b.cost)))]));
+  draws.push(chart("Cost (USD) by model, top " + cm.length, charts, cm, [xs, ...cm.map((m) => buckets.map((b) => bucketUSD(b, [m])))]));
   for (const draw of draws) draw();
 
   // Tables: latency by model, errors by provider and model.
@@ -161,19 +179,27 @@ async function overviewView(params) {
       el("td", {}, dash(quantile(g.durs, 0.5))), el("td", {}, dash(quantile(g.durs, 0.95))),
       el("td", {}, ((100 * g.failed) / g.n).toFixed(1) + "%"));
   });
-  // Top agents and runs by tokens (cost comes with the cost fields).
-  const top = (field, title, id) => {
+  // Top agents and runs by tokens and by cost; by cost ranks only those
+  // with a priced step, and says how many of their steps are unpriced.
+  const top = (field, by, title, id) => {
     const sums = {};
     for (const s of timed) if (s[field]) {
-      const t = (sums[s[field]] = sums[s[field]] || { n: 0, tokens: 0 });
+      const t = (sums[s[field]] = sums[s[field]] || { n: 0, tokens: 0, unpriced: 0, usd: null });
       t.n++; t.tokens += s.total_tokens || 0;
+      if (priced(s)) t.usd = (t.usd || 0) + s.cost_usd; else t.unpriced++;
     }
-    const rows = Object.entries(sums).sort((a, b) => b[1].tokens - a[1].tokens).slice(0, 10)
-      .map(([k, t]) => el("tr", {}, el("td", {}, k), el("td", {}, t.n), el("td", {}, t.tokens)));
+    const rows = Object.entries(sums).filter(([, t]) => by === "tokens" || t.usd !== null)
+      .sort((a, b) => b[1][by] - a[1][by]).slice(0, 10)
+      .map(([k, t]) => el("tr", {}, el("td", {}, k), el("td", {}, t.n), el("td", {}, t.tokens), el("td", {}, fmtUSD(t.usd)), el("td", {}, t.unpriced)));
     return el("div", { class: "card" }, el("h2", {}, title),
-      el("table", { id }, el("tr", {}, el("th", {}, field), el("th", {}, "steps"), el("th", {}, "tokens")), ...rows));
+      el("table", { id }, el("tr", {}, ...[field, "steps", "tokens", "USD", "unpriced"].map((h) => el("th", {}, h))), ...rows));
   };
-  charts.append(top("agent_id", "Top agents by tokens", "top-agents"), top("run_id", "Top runs by tokens", "top-runs"));
+  charts.append(top("agent_id", "tokens", "Top agents by tokens", "top-agents"), top("run_id", "tokens", "Top runs by tokens", "top-runs"),
+    top("agent_id", "usd", "Top agents by cost", "top-agents-cost"), top("run_id", "usd", "Top runs by cost", "top-runs-cost"));
+  charts.append(el("div", { class: "card wide" }, el("h2", {}, "Cost by model"),
+    el("p", { class: "note", id: "overview-unpriced" }, unpriced + " of " + timed.length + " steps in this range are unpriced (no cost_usd); the costs sum the priced steps only."),
+    el("table", { id: "cost-by-model" }, el("tr", {}, ...["model", "steps", "unpriced", "USD"].map((h) => el("th", {}, h))),
+      ...costModels.map(([m, g]) => el("tr", { "data-model": m }, el("td", {}, m), el("td", {}, g.n), el("td", {}, g.unpriced), el("td", {}, fmtUSD(g.usd)))))));
   charts.append(el("div", { class: "card wide" }, el("h2", {}, "Latency and errors by provider and model"),
     el("table", { id: "by-model" }, el("tr", {}, ...["provider", "model", "steps", "p50 ms", "p95 ms", "error rate"].map((h) => el("th", {}, h))), ...rows)));
 }
