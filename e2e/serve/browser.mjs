@@ -2,7 +2,8 @@
 // chromium, driven by playwright-core) over a store the built collector
 // filled from the fixtures, and checks what a person would: the table shows
 // every step, a filter narrows it, a step's page links to its trace, the
-// failed steps are listed, the charts drew, and the step whose model and
+// failed steps are listed, the charts drew (the cost charts with a line,
+// and cost by model equal to the API's cost_usd summed per model), and the step whose model and
 // agent are markup shows them as text. It saves a screenshot of the
 // overview (SERVE_SCREENSHOT, default _build/steps-page.png).
 import assert from 'node:assert/strict';
