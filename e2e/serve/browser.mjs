@@ -3,8 +3,9 @@
 // filled from the fixtures, and checks what a person would: the table shows
 // every step, a filter narrows it, a step's page links to its trace, the
 // failed steps are listed, the charts drew (the cost charts with a line,
-// and cost by model equal to the API's cost_usd summed per model), and the step whose model and
-// agent are markup shows them as text. It saves a screenshot of the
+// and cost by model equal to the API's cost_usd summed per model), and
+// the step whose model and agent are markup shows them as text. It saves
+// a screenshot of the
 // overview (SERVE_SCREENSHOT, default _build/steps-page.png).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
