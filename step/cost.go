@@ -104,6 +104,19 @@ func (s *Step) Price(e *pricing.Engine) {
 	}
 }
 
+// PriceCost is Price without filling context_window_limit: for a record
+// that later parts of its step may still complete (a batch's record at the
+// exporter, a store's row, a Letta part). A window recorded by another part
+// (Letta logs the configured one) must win, but windows merge as counts,
+// the larger wins, so a catalogue window written first would beat it. The
+// processor fills the catalogue window once, on the anchor of a step that
+// one span makes whole.
+func (s *Step) PriceCost(e *pricing.Engine) {
+	w := s.ContextWindowLimit
+	s.Price(e)
+	s.ContextWindowLimit = w
+}
+
 func (s *Step) call() pricing.Call {
 	start := time.Now()
 	if s.StartTime != 0 {

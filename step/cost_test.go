@@ -76,3 +76,30 @@ func TestUSDFromValue(t *testing.T) {
 		}
 	}
 }
+
+// TestPriceCostLeavesTheWindowToTheParts: Letta logs a step with its
+// configured window and an update names the model the router chose, whose
+// catalogue window is larger. Priced part by part (the exporter's batches,
+// a store's rows), the recorded window must survive the merge in either
+// order; a catalogue window filled on a part would win it, as a count.
+func TestPriceCostLeavesTheWindowToTheParts(t *testing.T) {
+	e := pricing.New(pricing.Embedded(), nil)
+	logged := Step{ID: "step-w", ProviderName: "openai", Model: "gpt-4o", ContextWindowLimit: Int(128000)}
+	resolved := Step{ID: "step-w", ProviderName: "anthropic", Model: "claude-sonnet-4-5-20250929",
+		PromptTokens: Int(100), CompletionTokens: Int(10)}
+	probe := resolved
+	probe.Price(e)
+	if probe.ContextWindowLimit == nil || *probe.ContextWindowLimit == 128000 {
+		t.Fatalf("the catalogue must know a different window for %s to make this test mean anything: %v", resolved.Model, probe.ContextWindowLimit)
+	}
+	for _, order := range [][2]Step{{logged, resolved}, {resolved, logged}} {
+		var rec Step
+		for _, part := range order {
+			part.PriceCost(e)
+			rec.Merge(&part)
+		}
+		if rec.ContextWindowLimit == nil || *rec.ContextWindowLimit != 128000 {
+			t.Fatalf("window %v, want the 128000 Letta recorded", rec.ContextWindowLimit)
+		}
+	}
+}

@@ -111,7 +111,7 @@ func (e *stepExporter) collect(td ptrace.Traces) ([]step.Step, int) {
 	records := make([]step.Step, 0, len(byID))
 	for _, r := range byID {
 		r.Finalize()
-		r.Price(e.pricing)
+		r.PriceCost(e.pricing) // a batch's record may be one part of its step
 		if e.traceURL != nil {
 			r.TraceURL = e.traceURL.fill(r)
 		}

@@ -34,14 +34,14 @@ func (a *annotator) price(p *step.Step, attrs pcommon.Map) {
 			spanCost(p, attrs, keys.total, keys.input, keys.output)
 		}
 	}
-	// A catalogue context window merges as a count (the larger wins), so
-	// written on one part of a step it would beat the window another part
-	// recorded (Letta logs its configured window on the pending step, and
-	// the resolved-model update names a model with a larger one). The
-	// exporter and steps convert fill it on the merged record instead.
-	window := p.ContextWindowLimit
+	if p.Source == "letta" {
+		// A Letta step is assembled from parts, and its pending log records
+		// the configured window: a catalogue window on another part would
+		// beat it in the merge (step.Step.PriceCost).
+		p.PriceCost(a.pricing)
+		return
+	}
 	p.Price(a.pricing)
-	p.ContextWindowLimit = window
 }
 
 // spanCost reads the emitter's own cost from its keys ("" for none). A

@@ -85,7 +85,7 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 	}
 	enc := json.NewEncoder(stdout)
 	for _, r := range step.Sorted(records) {
-		r.Price(prices) // the merged record, as the exporter prices it
+		r.PriceCost(prices) // the merged record, as the exporter prices it; the processor filled the window
 		if err := enc.Encode(&r); err != nil {
 			fmt.Fprintf(stderr, "steps convert: %v\n", err)
 			return 1

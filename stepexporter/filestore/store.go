@@ -217,7 +217,7 @@ func (s *Store) readAll() (map[string]step.Step, error) {
 	}
 	for id, r := range all {
 		r.Finalize()
-		r.Price(s.pricing)
+		r.PriceCost(s.pricing)
 		all[id] = r
 	}
 	return all, nil

@@ -51,7 +51,7 @@ func (s *Store) reprice(ctx context.Context, tx pgx.Tx, ids []string) error {
 		for i := range recs {
 			r := &recs[i]
 			before := *r
-			r.Price(s.pricing)
+			r.PriceCost(s.pricing)
 			if sameCost(&before, r) && (!hasWindow || before.ContextWindowLimit != nil || r.ContextWindowLimit == nil) {
 				continue
 			}

@@ -66,7 +66,7 @@ func (s *Store) reprice(ctx context.Context, tx *sql.Tx, idsJSON string) error {
 	for i := range recs {
 		r := &recs[i]
 		before := *r
-		r.Price(s.pricing)
+		r.PriceCost(s.pricing)
 		if sameCost(&before, r) && (before.ContextWindowLimit != nil || r.ContextWindowLimit == nil) {
 			continue
 		}

@@ -66,11 +66,11 @@ func testSplitStepPriced(t *testing.T, open Open) {
 		}
 		for _, i := range order {
 			rec := finalized(patches[i])
-			rec.Price(e)
+			rec.PriceCost(e)
 			upsert(t, s, rec)
 		}
 		want := MergeAll(patches)[id]
-		want.Price(e)
+		want.PriceCost(e)
 		// claude-sonnet-4: $3 input, $0.30 cache read, $3.75 cache write, $15 output per million.
 		require.InDelta(t, (1000*3+3000*0.3+5000*3.75+700*15)/1e6, *want.CostUSD, 1e-12)
 		requireRows(t, r, map[string]step.Step{id: want})
