@@ -25,7 +25,7 @@ type stepProcessor struct {
 	ann    *annotator
 	tel    *telemetry
 	// unclaimedLog: the scopes whose unclaimed model-call spans are logged.
-	unclaimedLog unclaimedLog
+	unclaimedLog onceLog
 
 	buf *traceBuffer // nil in the stateless mode
 	sk  *skeletons   // nil in the stateless mode or with no outlines kept
@@ -36,7 +36,9 @@ type stepProcessor struct {
 	stop chan struct{}
 	done sync.WaitGroup
 
-	contradictionLog emitterLog
+	// contradictionLog: the emitters (scope name and version) whose token
+	// contradictions are logged.
+	contradictionLog onceLog
 }
 
 func newStepProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*stepProcessor, error) {
@@ -152,7 +154,7 @@ func (p *stepProcessor) report(ctx context.Context, r result) {
 	}
 	for i := range r.contradictions {
 		c := &r.contradictions[i]
-		if p.contradictionLog.first(c.scope, c.version) {
+		if p.contradictionLog.first(c.scope + "\x00" + c.version) {
 			p.logger.Warn("an emitter's token counts contradict each other; the step keeps them as recorded "+
 				"(logged once per emitter, counted in otelcol_processor_step_token_contradictions)", c.fields()...)
 		}

@@ -1,8 +1,6 @@
 package stepprocessor
 
 import (
-	"sync"
-
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
@@ -180,32 +178,4 @@ func (c *contradiction) fields() []zap.Field {
 		}
 	}
 	return fs
-}
-
-// maxLoggedEmitters bounds the set of emitters already logged, so a stream
-// of made-up scope names cannot grow it without end.
-const maxLoggedEmitters = 1024
-
-// emitterLog logs the first contradiction of each emitter (instrumentation
-// scope name and version) and stays quiet for the rest: one emitter's
-// quirk shows once, not once per span. The metric counts every one.
-type emitterLog struct {
-	mu   sync.Mutex
-	seen map[string]struct{}
-}
-
-// first reports whether this is the first contradiction logged for the
-// emitter.
-func (l *emitterLog) first(scope, version string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	key := scope + "\x00" + version
-	if _, ok := l.seen[key]; ok || len(l.seen) >= maxLoggedEmitters {
-		return false
-	}
-	if l.seen == nil {
-		l.seen = map[string]struct{}{}
-	}
-	l.seen[key] = struct{}{}
-	return true
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -207,28 +206,4 @@ func fieldForKey(k string) string {
 		return "completion_tokens"
 	}
 	return ""
-}
-
-// unclaimedLog remembers the scopes already logged, so that each is logged
-// once. It stops remembering (and logging) at maxLoggedScopes: a flood of
-// scope names must not grow the processor's memory.
-type unclaimedLog struct {
-	mu     sync.Mutex
-	logged map[string]struct{}
-}
-
-const maxLoggedScopes = 1024
-
-// first reports whether scope is seen for the first time.
-func (l *unclaimedLog) first(scope string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, ok := l.logged[scope]; ok || len(l.logged) >= maxLoggedScopes {
-		return false
-	}
-	if l.logged == nil {
-		l.logged = map[string]struct{}{}
-	}
-	l.logged[scope] = struct{}{}
-	return true
 }
