@@ -69,8 +69,6 @@ func newADK(ix *keyIndex) *adkRecogniser {
 	}
 }
 
-func (*adkRecogniser) name() string { return "adk" }
-
 // claims is the cheap check: ADK's scope, or its own keys (a span from a
 // renamed tracer).
 func (r *adkRecogniser) claims(f *spanFacts) bool {
@@ -84,13 +82,9 @@ func (r *adkRecogniser) recognise(f *spanFacts, out *finding) bool {
 	op := opName(f, r.op)
 	if f.span.Name() != adkLLMSpan && !genaiModelCall(op) {
 		// invoke_agent, execute_tool and the rest read as GenAI spans.
-		if !r.genai.recognise(f, out) {
-			return false
-		}
-		out.source = r.name()
-		return true
+		return r.genai.recognise(f, out)
 	}
-	out.role, out.source = roleLLM, r.name()
+	out.role = roleLLM
 	r.genai.keys.readCall(f, out)
 	if out.patch.ProviderName == adkScope {
 		// The framework, never the provider: evidence decides.

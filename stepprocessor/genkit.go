@@ -51,8 +51,6 @@ func newGenkit(ix *keyIndex) *genkitRecogniser {
 	}
 }
 
-func (*genkitRecogniser) name() string { return "genkit" }
-
 // recognise claims model actions as steps and flows as runs. The generate
 // utility, prompts and tools wrap or follow the model actions: usage in
 // their output is an aggregate or none, so they only hand down context.

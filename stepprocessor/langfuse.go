@@ -51,8 +51,6 @@ func newLangfuse(ix *keyIndex) *langfuseRecogniser {
 	}
 }
 
-func (*langfuseRecogniser) name() string { return "langfuse" }
-
 // recognise claims every span that carries langfuse.observation.type. A
 // "generation" is one model call. An "agent" observation is a run; the
 // other types (span, tool, chain, retriever, embedding, evaluator,

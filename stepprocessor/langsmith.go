@@ -97,8 +97,6 @@ func newLangSmith(ix *keyIndex) *langsmithRecogniser {
 	}
 }
 
-func (*langsmithRecogniser) name() string { return "langsmith" }
-
 // claims is the cheap check: the tracer's name or LangSmith's run keys.
 func (r *langsmithRecogniser) claims(f *spanFacts) bool {
 	return f.hits > 0 && (f.scope.Name() == langsmithScope || anyPresent(f, r.signs))
@@ -108,7 +106,6 @@ func (r *langsmithRecogniser) recognise(f *spanFacts, out *finding) bool {
 	if !r.claims(f) {
 		return false
 	}
-	out.source = r.name()
 	if opName(f, r.runType) != "llm" {
 		// Chains, tools, retrievers, prompts: context only. They are
 		// claimed even with no context to hand down: a prompt run's

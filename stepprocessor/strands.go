@@ -52,8 +52,6 @@ func newStrands(ix *keyIndex) *strandsRecogniser {
 	return &strandsRecogniser{signs: ix.addAll(strandsOnlyKeys...), genai: newGenAIWith(ix, &strandsKeys)}
 }
 
-func (*strandsRecogniser) name() string { return "strands" }
-
 // claims is the cheap check: the Python scope or the keys only Strands
 // writes.
 func (r *strandsRecogniser) claims(f *spanFacts) bool {
@@ -64,7 +62,6 @@ func (r *strandsRecogniser) recognise(f *spanFacts, out *finding) bool {
 	if !r.claims(f) || !r.genai.recognise(f, out) {
 		return false
 	}
-	out.source = r.name()
 	if out.role == roleLLM && out.patch.ProviderName == "aws.bedrock" {
 		if out.patch.TotalTokens != nil {
 			// Bedrock's totalTokens counts the cache: it shows whether

@@ -122,8 +122,6 @@ func newVercel(ix *keyIndex) *vercelRecogniser {
 	}
 }
 
-func (*vercelRecogniser) name() string { return "vercel" }
-
 func (r *vercelRecogniser) recognise(f *spanFacts, out *finding) bool {
 	if op, legacy := r.legacyOperation(f); legacy {
 		return r.recogniseLegacy(f, op, out)
