@@ -41,12 +41,19 @@ type heldBatch struct {
 	pending int    // held traces with spans in it
 	split   bool   // some of its spans went out already
 	round   uint64 // the release that visited it last
+	// key is where the batch is kept in the storage extension (0: not
+	// kept); inflight counts its releases not yet passed downstream. It is
+	// deleted from storage once both pending and inflight are 0.
+	key      uint64
+	inflight int
 }
 
-// released is what one release hands out: the spans of n traces.
+// released is what one release hands out: the spans of n traces, taken
+// from batches.
 type released struct {
-	td ptrace.Traces
-	n  int
+	td      ptrace.Traces
+	n       int
+	batches []*heldBatch
 }
 
 func newTraceBuffer(max int) *traceBuffer {
@@ -63,9 +70,14 @@ func (b *traceBuffer) len() int {
 // add takes td into the buffer. It returns the traces pushed out because
 // the buffer holds max_traces: they are released early, never dropped.
 func (b *traceBuffer) add(td ptrace.Traces, now time.Time) (early released) {
+	return b.addKept(td, now, 0)
+}
+
+// addKept is add for a td kept in storage under key (0: not kept).
+func (b *traceBuffer) addKept(td ptrace.Traces, now time.Time, key uint64) (early released) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	hb := &heldBatch{td: td}
+	hb := &heldBatch{td: td, key: key}
 	var cur *heldTrace
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -115,6 +127,7 @@ func (b *traceBuffer) take(hs []*heldTrace) released {
 			hb.pending--
 			if hb.round != b.round {
 				hb.round = b.round
+				hb.inflight++
 				batches = append(batches, hb)
 			}
 		}
@@ -139,7 +152,21 @@ func (b *traceBuffer) take(hs []*heldTrace) released {
 			moveTraces(hb.td, b.releasing, out)
 		}
 	}
-	return released{td: out, n: len(hs)}
+	return released{td: out, n: len(hs), batches: batches}
+}
+
+// sent marks a release as passed downstream. It returns the storage keys
+// of the batches it completed: every trace of them released and passed on.
+func (b *traceBuffer) sent(r released) (done []uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, hb := range r.batches {
+		hb.inflight--
+		if hb.pending == 0 && hb.inflight == 0 && hb.key != 0 {
+			done = append(done, hb.key)
+		}
+	}
+	return done
 }
 
 // moveTraces moves the spans of the given traces from td to out, copying

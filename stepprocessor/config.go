@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/agentsteps/collector/pricing"
@@ -22,6 +23,11 @@ type Config struct {
 	// MaxTraces bounds the traces held at once. Past it the oldest trace is
 	// released early, never dropped.
 	MaxTraces int `mapstructure:"max_traces"`
+	// Storage names a storage extension (e.g. file_storage) in which the
+	// held requests are kept until their traces went downstream, so that a
+	// killed collector sends them on when it starts again. nil keeps them
+	// in memory only. Needs wait > 0.
+	Storage *component.ID `mapstructure:"storage"`
 	// Skeletons keeps a compact outline of each released trace (parents,
 	// context, which spans anchor steps) so that spans arriving after their
 	// trace was released, such as an agent span that ends minutes after its
@@ -57,6 +63,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.Wait < 0 {
 		errs = append(errs, fmt.Errorf("wait must be >= 0 (got %s); use 0 for the stateless mode", c.Wait))
+	}
+	if c.Storage != nil && c.Wait == 0 {
+		errs = append(errs, fmt.Errorf("storage: with wait 0 nothing is held, so there is nothing to keep; remove storage or set wait > 0"))
 	}
 	if c.MaxTraces < 1 {
 		errs = append(errs, fmt.Errorf("max_traces must be >= 1 (got %d)", c.MaxTraces))

@@ -38,6 +38,7 @@ func TestEveryConfigMistakeNamesItsKey(t *testing.T) {
 		"pricing_bad_start_date":  "pricing::models[0]::start_date: want YYYY-MM-DD",
 		"pricing_missing_file":    "pricing::file",
 		"pricing_misspelt_key":    "input_price",
+		"storage_without_wait":    "storage: with wait 0 nothing is held",
 	} {
 		t.Run(name, func(t *testing.T) {
 			sub, err := cm.Sub("step/" + name)
@@ -50,5 +51,5 @@ func TestEveryConfigMistakeNamesItsKey(t *testing.T) {
 			require.ErrorContains(t, err, key)
 		})
 	}
-	require.Len(t, cm.ToStringMap(), 22, "every config in the file has a case")
+	require.Len(t, cm.ToStringMap(), 23, "every config in the file has a case")
 }

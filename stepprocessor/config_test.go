@@ -37,6 +37,13 @@ func TestLoadConfig(t *testing.T) {
 				{ModelPrefix: "ft:gpt-4o-mini", Provider: "openai", StartDate: "2026-01-01", Input: f64(0.3), Output: f64(1.2), CacheRead: f64(0.15)},
 			}},
 		}},
+		{name: "durable", want: func() *Config {
+			c := createDefaultConfig()
+			c.Wait = time.Second
+			id := component.MustNewID("file_storage")
+			c.Storage = &id
+			return c
+		}()},
 		{name: "stateless", want: func() *Config { c := createDefaultConfig(); c.Wait = 0; return c }()},
 		{name: "bad_wait", wantErr: "wait must be >= 0 (got -1s)"},
 		{name: "bad_max_traces", wantErr: "max_traces must be >= 1 (got 0)"},

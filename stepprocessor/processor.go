@@ -2,6 +2,7 @@ package stepprocessor
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -28,7 +29,11 @@ type stepProcessor struct {
 	unclaimedLog onceLog
 
 	buf *traceBuffer // nil in the stateless mode
-	sk  *skeletons   // nil in the stateless mode or with no outlines kept
+	// store keeps the held requests in the `storage` extension; nil
+	// without one.
+	store *heldStore
+	id    component.ID
+	sk    *skeletons // nil in the stateless mode or with no outlines kept
 	// windowMu serialises the processing of released traces, which reads
 	// and writes the outlines.
 	windowMu sync.Mutex
@@ -42,7 +47,7 @@ type stepProcessor struct {
 }
 
 func newStepProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*stepProcessor, error) {
-	p := &stepProcessor{cfg: cfg, logger: set.Logger, next: next, ann: newAnnotator(cfg)}
+	p := &stepProcessor{cfg: cfg, logger: set.Logger, next: next, ann: newAnnotator(cfg), id: set.ID}
 	var err error
 	if p.ann.pricing, err = cfg.Pricing.Engine("pricing"); err != nil {
 		return nil, err
@@ -68,9 +73,16 @@ func newStepProcessor(set processor.Settings, cfg *Config, next consumer.Traces)
 
 func (p *stepProcessor) Capabilities() consumer.Capabilities { return processorCapabilities }
 
-func (p *stepProcessor) Start(context.Context, component.Host) error {
+// Start opens the storage and takes back what it kept, then starts
+// releasing.
+func (p *stepProcessor) Start(ctx context.Context, host component.Host) error {
 	if p.buf == nil {
 		return nil
+	}
+	if p.cfg.Storage != nil {
+		if err := p.openStore(ctx, host); err != nil {
+			return err
+		}
 	}
 	p.stop = make(chan struct{})
 	p.done.Add(1)
@@ -80,16 +92,25 @@ func (p *stepProcessor) Start(context.Context, component.Host) error {
 
 // Shutdown releases every held trace: nothing is dropped.
 func (p *stepProcessor) Shutdown(ctx context.Context) error {
+	p.stopLoop()
+	if p.buf != nil {
+		p.release(ctx, p.buf.takeAll(), false)
+	}
+	var err error
+	if p.store != nil {
+		err = p.store.close(ctx)
+		p.store = nil
+	}
+	p.tel.shutdown()
+	return err
+}
+
+func (p *stepProcessor) stopLoop() {
 	if p.stop != nil {
 		close(p.stop)
 		p.done.Wait()
 		p.stop = nil
 	}
-	if p.buf != nil {
-		p.release(ctx, p.buf.takeAll(), false)
-	}
-	p.tel.shutdown()
-	return nil
 }
 
 func (p *stepProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
@@ -97,7 +118,16 @@ func (p *stepProcessor) ConsumeTraces(ctx context.Context, td ptrace.Traces) err
 		p.report(ctx, p.ann.annotate(td, nil))
 		return p.next.ConsumeTraces(ctx, td)
 	}
-	if early := p.buf.add(td, time.Now()); early.n > 0 {
+	var key uint64
+	if p.store != nil && td.SpanCount() > 0 {
+		var err error
+		if key, err = p.store.put(ctx, td); err != nil {
+			// Not held, so not acknowledged: the sender keeps the request.
+			p.logger.Error("the request could not be kept in storage and is refused", zap.Stringer("storage", p.cfg.Storage), zap.Error(err))
+			return fmt.Errorf("step processor: keeping the request in storage %q: %w", p.cfg.Storage, err)
+		}
+	}
+	if early := p.buf.addKept(td, time.Now(), key); early.n > 0 {
 		p.release(ctx, early, true)
 	}
 	return nil
@@ -144,6 +174,9 @@ func (p *stepProcessor) release(ctx context.Context, r released, early bool) {
 	if err := p.next.ConsumeTraces(ctx, out); err != nil {
 		p.tel.forwardErrors.Add(ctx, 1)
 		p.logger.Error("the next consumer refused released traces", zap.Int("traces", r.n), zap.Error(err))
+	}
+	if p.store != nil {
+		p.forget(ctx, r)
 	}
 }
 
