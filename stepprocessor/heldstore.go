@@ -164,6 +164,13 @@ func (s *heldStore) drop(ctx context.Context, ns []uint64) error {
 	return nil
 }
 
+// write applies ops in one transaction.
+func (s *heldStore) write(ctx context.Context, ops ...*storage.Operation) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.client.Batch(ctx, ops...)
+}
+
 // close closes the client and gives up the claim on the processor's id.
 func (s *heldStore) close(ctx context.Context) error {
 	defer heldClaims.Delete(s.id)
@@ -183,6 +190,14 @@ func (p *stepProcessor) openStore(ctx context.Context, host component.Host) erro
 		return err
 	}
 	p.store = s // releases during the replay delete what they complete
+	outlines := 0
+	if p.sk != nil {
+		if outlines, err = p.loadOutlines(ctx); err != nil {
+			p.store = nil
+			_ = s.close(ctx)
+			return fmt.Errorf("storage: reading the kept outlines from %q: %w", *p.cfg.Storage, err)
+		}
+	}
 	spans := 0
 	kept, bad, err := s.replay(ctx, func(n uint64, td ptrace.Traces) {
 		spans += td.SpanCount()
@@ -198,9 +213,9 @@ func (p *stepProcessor) openStore(ctx context.Context, host component.Host) erro
 		_ = s.close(ctx)
 		return err
 	}
-	if kept > 0 {
-		p.logger.Info("took back the requests held when the collector last stopped",
-			zap.Stringer("storage", p.cfg.Storage), zap.Int("requests", kept), zap.Int("spans", spans))
+	if kept+outlines > 0 {
+		p.logger.Info("took back the requests held and the outlines kept when the collector last stopped",
+			zap.Stringer("storage", p.cfg.Storage), zap.Int("requests", kept), zap.Int("spans", spans), zap.Int("outlines", outlines))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package stepprocessor
 
 import (
 	"context"
+	"encoding/hex"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/agentsteps/collector/stepprocessor/internal/metadata"
@@ -190,4 +192,56 @@ func TestStorageMistakesNameTheKey(t *testing.T) {
 	host := newStorageHost(t, t.TempDir())
 	require.NoError(t, start(host))
 	require.ErrorContains(t, start(host), `storage: processor "step" with storage is in more than one pipeline`)
+}
+
+// TestStorageKeepsOutlinesAcrossAKill: steps released before a kill still
+// get the context of an ancestor that arrives after the restart, and a
+// step arriving after the restart still inherits from an ancestor
+// released before it, as without the kill.
+func TestStorageKeepsOutlinesAcrossAKill(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	p1, sink1 := startDurable(t, newStorageHost(t, dir), 100)
+	require.NoError(t, p1.ConsumeTraces(ctx, tracesOf(spanSpec{trace: 1, span: 2, parent: 1, attrs: map[string]any{"model": "m", "agent": "own"}})))
+	require.NoError(t, p1.ConsumeTraces(ctx, tracesOf(
+		spanSpec{trace: 2, span: 1, attrs: map[string]any{"agent": "agent-a"}},
+		spanSpec{trace: 2, span: 2, parent: 1},
+	)))
+	p1.release(ctx, p1.buf.takeAll(), false)
+	require.Equal(t, 3, sink1.SpanCount(), "both traces released before the kill")
+	kill(t, p1)
+
+	p2, sink2 := startDurable(t, newStorageHost(t, dir), 100)
+	require.Equal(t, 2, p2.sk.len(), "the outlines of both traces are back")
+	require.Zero(t, p2.buf.len(), "nothing was held at the kill")
+	require.NoError(t, p2.ConsumeTraces(ctx, tracesOf(spanSpec{trace: 1, span: 1, attrs: map[string]any{"agent": "late-agent", "user": "late-user"}})))
+	require.NoError(t, p2.ConsumeTraces(ctx, tracesOf(spanSpec{trace: 2, span: 3, parent: 2, attrs: map[string]any{"model": "m"}})))
+	require.NoError(t, p2.Shutdown(ctx))
+	h := &harness{sink: sink2}
+	r := h.records(t)
+	require.Equal(t, "late-user", r[idOf(1, 2)].UserID, "the late ancestor's context patch reaches the step released before the kill")
+	require.Empty(t, r[idOf(1, 2)].AgentID, "the patch leaves the step's own agent alone")
+	require.Equal(t, "agent-a", r[idOf(2, 3)].AgentID, "a late step inherits from an ancestor released before the kill")
+}
+
+// TestKeptOutlineRoundTrips: what encodeOutline writes decodes to the same
+// outline, and a cut value is an error, not a panic.
+func TestKeptOutlineRoundTrips(t *testing.T) {
+	tr := pcommon.TraceID{9, 1}
+	o := &outline{trace: tr, touched: time.Unix(1767225600, 123), nodes: map[pcommon.SpanID]node{
+		{1}: {anchor: -1, ctx: &stepContext{AgentID: "a", RunID: "r", Tags: []string{"x", "y"}}},
+		{2}: {parent: pcommon.SpanID{1}, anchor: 0},
+	}, anchors: []anchorRef{{key: spanKey{trace: tr, span: pcommon.SpanID{2}}, id: "step-1", llm: true, mask: maskAgent | maskRun}}}
+	v := encodeOutline(o)
+	got, err := decodeOutline(hex.EncodeToString(tr[:]), v)
+	require.NoError(t, err)
+	require.Equal(t, o.touched.UnixNano(), got.touched.UnixNano())
+	require.Equal(t, o.nodes, got.nodes)
+	require.Equal(t, o.anchors, got.anchors)
+	for i := range v {
+		_, err := decodeOutline(hex.EncodeToString(tr[:]), v[:i])
+		require.Error(t, err, "cut at %d", i)
+	}
+	_, err = decodeOutline("zz", v)
+	require.ErrorContains(t, err, "no trace id")
 }

@@ -151,6 +151,9 @@ func (p *stepProcessor) releaseLoop() {
 				// Quiet times still forget outlines past their TTL.
 				p.windowMu.Lock()
 				p.sk.evict()
+				if p.store != nil {
+					p.keepOutlines(context.Background())
+				}
 				p.windowMu.Unlock()
 			}
 		}
@@ -165,6 +168,9 @@ func (p *stepProcessor) release(ctx context.Context, r released, early bool) {
 	out := r.td
 	p.windowMu.Lock()
 	res := p.ann.annotate(out, p.sk)
+	if p.store != nil {
+		p.keepOutlines(ctx)
+	}
 	p.windowMu.Unlock()
 	p.report(ctx, res)
 	p.tel.released.Add(ctx, int64(r.n))

@@ -20,6 +20,10 @@ type skeletons struct {
 	now    func() time.Time
 	byID   map[pcommon.TraceID]*outline
 	oldest *list.List // of *outline, least recently released first
+	// dirty and gone, when dirty is not nil, collect the traces whose
+	// outline changed or was forgotten, for the storage (outlinestore.go).
+	dirty map[pcommon.TraceID]struct{}
+	gone  []pcommon.TraceID
 }
 
 type outline struct {
@@ -98,6 +102,9 @@ func (s *skeletons) outlineAt(t pcommon.TraceID, now time.Time) *outline {
 		s.oldest.MoveToBack(o.elem)
 	}
 	o.touched = now
+	if s.dirty != nil {
+		s.dirty[t] = struct{}{}
+	}
 	return o
 }
 
@@ -122,6 +129,9 @@ func (s *skeletons) markAnchor(k spanKey, id string, llm bool, m ctxMask) {
 func (s *skeletons) addMask(k spanKey, m ctxMask) {
 	if n, ok := s.node(k); ok && n.anchor >= 0 {
 		s.byID[k.trace].anchors[n.anchor].mask |= m
+		if s.dirty != nil {
+			s.dirty[k.trace] = struct{}{}
+		}
 	}
 }
 
@@ -163,6 +173,10 @@ func (s *skeletons) evict() {
 		s.oldest.Remove(e)
 		delete(s.byID, o.trace)
 		s.spans -= len(o.nodes)
+		if s.dirty != nil {
+			delete(s.dirty, o.trace)
+			s.gone = append(s.gone, o.trace)
+		}
 	}
 }
 
