@@ -30,7 +30,7 @@ type storageHost struct {
 
 func (h storageHost) GetExtensions() map[component.ID]component.Component { return h.exts }
 
-func newStorageHost(t *testing.T, dir string) storageHost {
+func newStorageHost(t testing.TB, dir string) storageHost {
 	t.Helper()
 	f := filestorage.NewFactory()
 	cfg := f.CreateDefaultConfig().(*filestorage.Config)
