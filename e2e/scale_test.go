@@ -133,10 +133,11 @@ func scaleStoresWhatConvertGives(t *testing.T, s *scaleSetup) {
 // With wait > 0 (stateless false, deploy/scale/step.yaml as it is) what the
 // killed collector held, the traces of its last wait, already acknowledged
 // to the front tier, is kept in its file_storage by the step processor's
-// `storage` and sent on when it starts again: nothing is lost. The
-// outlines its late ancestors needed are in memory only. With wait: 0
-// (stateless) it holds nothing, so nothing is lost, but a step takes no
-// context from an ancestor that comes in a later request.
+// `storage` and sent on when it starts again, and so are the outlines of
+// the traces it released, which its late ancestors need: nothing is lost
+// and every record is as steps convert gives it. With wait: 0 (stateless)
+// it holds nothing, so nothing is lost, but a step takes no context from
+// an ancestor that comes in a later request.
 func scaleStepCollectorKilledAndRestarted(t *testing.T, s *scaleSetup, stateless bool) {
 	start := time.Now()
 	label := "(a) step collector SIGKILLed and restarted, wait: 1s"
@@ -170,6 +171,7 @@ func scaleStepCollectorKilledAndRestarted(t *testing.T, s *scaleSetup, stateless
 	requireNoExtra(t, o)
 	require.Positive(t, held, "the collector held nothing at the kill, so the storage was not put to the test")
 	require.Zero(t, o.lost, "steps lost although the step processor keeps what it holds in storage")
+	require.Zero(t, o.differing, "records differ although the step processor keeps its outlines in storage")
 }
 
 // requireNoExtra: no record that steps convert does not give. A front
