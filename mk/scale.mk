@@ -6,7 +6,7 @@
 #   scripts/pg.sh start; export AGENTSTEPS_PG_DSN=$(scripts/pg.sh dsn)
 #   make scale-test
 #
-# Not in TEST_TARGETS: about six minutes warm on two cores (the front
+# Not in TEST_TARGETS: about nine minutes warm on two cores (the front
 # tier's 60s retry window is waited out once), and a cold build-front took
 # nearly fifteen minutes on the shared machine.
 #
