@@ -24,9 +24,11 @@ type Config struct {
 	// released early, never dropped.
 	MaxTraces int `mapstructure:"max_traces"`
 	// Storage names a storage extension (e.g. file_storage) in which the
-	// held requests are kept until their traces went downstream, so that a
-	// killed collector sends them on when it starts again. nil keeps them
-	// in memory only. Needs wait > 0.
+	// held requests are kept until their traces went downstream, and the
+	// outlines of released traces while they are kept, so that a killed
+	// collector sends the held traces on when it starts again and still
+	// patches their late ancestors. nil keeps both in memory only. Needs
+	// wait > 0.
 	Storage *component.ID `mapstructure:"storage"`
 	// Skeletons keeps a compact outline of each released trace (parents,
 	// context, which spans anchor steps) so that spans arriving after their
@@ -65,7 +67,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("wait must be >= 0 (got %s); use 0 for the stateless mode", c.Wait))
 	}
 	if c.Storage != nil && c.Wait == 0 {
-		errs = append(errs, fmt.Errorf("storage: with wait 0 nothing is held, so there is nothing to keep; remove storage or set wait > 0"))
+		errs = append(errs, errors.New("storage: with wait 0 nothing is held, so there is nothing to keep; remove storage or set wait > 0"))
 	}
 	if c.MaxTraces < 1 {
 		errs = append(errs, fmt.Errorf("max_traces must be >= 1 (got %d)", c.MaxTraces))
