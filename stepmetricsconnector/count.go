@@ -1,6 +1,7 @@
 package stepmetricsconnector
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"time"
 
@@ -19,9 +20,11 @@ func terminal(s step.Status) bool {
 // what it adds; the step count and the histograms once, when the step
 // first has a final status.
 func (c *stepMetrics) count(st *stepState, now time.Time) {
+	if !c.owed(st) {
+		return // a redelivered or repeated part: nothing new
+	}
 	ex := c.exemplar(st)
 	c.baseAttrs(st)
-	base := len(c.kvs)
 	for a := amount(0); a < nAmounts; a++ {
 		v, ok := st.amount(a)
 		if !ok || v <= st.counted[a] {
@@ -29,58 +32,72 @@ func (c *stepMetrics) count(st *stepState, now time.Time) {
 		}
 		d := v - st.counted[a]
 		st.counted[a] = v
+		c.series()
 		if a == amountCost {
 			c.add(c.stepCost, d, ex, now)
 			continue
 		}
-		c.kvs = append(c.kvs[:base], kv{attrTokenType, tokenTypes[a]})
+		c.with(attrTokenType, tokenTypes[a])
 		c.add(c.stepTokens, d, ex, now)
 	}
-	c.kvs = c.kvs[:base]
-	if st.done || !terminal(st.rec.Status) {
+	r := &st.rec
+	if st.done || !terminal(r.status) {
 		return
 	}
 	st.done = true
 
-	c.kvs = append(c.kvs, kv{attrStatus, string(st.rec.Status)})
-	if fr := st.rec.FinishReason; fr != "" && !c.exclude[attrFinishReason] {
-		c.kvs = append(c.kvs, kv{attrFinishReason, fr})
-	}
+	c.series()
+	c.with(attrStatus, string(r.status))
+	c.withUnlessExcluded(attrFinishReason, r.str[recFinishReason])
 	c.add(c.stepCount, 1, ex, now)
-	c.kvs = c.kvs[:base]
 
 	for _, a := range [...]amount{amountInput, amountOutput} {
 		if v, ok := st.amount(a); ok {
-			c.kvs = append(c.kvs[:base], kv{attrTokenType, tokenTypes[a]})
+			c.series()
+			c.with(attrTokenType, tokenTypes[a])
 			c.observe(c.tokenUsage, v, ex, now)
 		}
 	}
-	c.kvs = c.kvs[:base]
-	if r := &st.rec; r.StartTime > 0 && r.EndTime >= r.StartTime {
-		if r.Status == step.StatusFailed {
-			et := r.ErrorType
+	if r.start > 0 && r.end >= r.start {
+		c.series()
+		et := ""
+		if r.status == step.StatusFailed {
+			et = r.str[recErrorType]
 			if et == "" {
 				et = errorTypeOther
 			}
-			c.kvs = append(c.kvs, kv{attrErrorType, et})
 		}
-		c.observe(c.duration, float64(r.EndTime-r.StartTime)/1e9, ex, now)
+		c.with(attrErrorType, et)
+		c.observe(c.duration, float64(r.end-r.start)/1e9, ex, now)
 	}
-	c.kvs = c.kvs[:base]
 }
 
-// baseAttrs fills c.kvs with the attributes every metric of the step
-// carries, in a fixed order; unknown values are left off. The record holds
-// one model, the served one where the source recorded it, so it is both
-// the request and the response model.
+// owed reports whether count has anything to add for the step.
+func (c *stepMetrics) owed(st *stepState) bool {
+	if !st.done && terminal(st.rec.status) {
+		return true
+	}
+	for a := amount(0); a < nAmounts; a++ {
+		if v, ok := st.amount(a); ok && v > st.counted[a] {
+			return true
+		}
+	}
+	return false
+}
+
+// baseAttrs fills c.kvs and c.key with the attributes every metric of the
+// step carries, in a fixed order; unknown values are left off. The record
+// holds one model, the served one where the source recorded it, so it is
+// both the request and the response model.
 func (c *stepMetrics) baseAttrs(st *stepState) {
 	r := &st.rec
 	c.kvs = append(c.kvs[:0], kv{attrOperationName, operationChat})
-	c.put(attrProviderName, r.ProviderName)
-	c.put(attrRequestModel, r.Model)
-	c.put(attrResponseModel, r.Model)
-	c.put(attrAgentID, r.AgentID)
-	c.put(attrServiceName, r.ServiceName)
+	c.key = c.key[:0]
+	c.withUnlessExcluded(attrProviderName, r.str[recProviderName])
+	c.withUnlessExcluded(attrRequestModel, r.str[recModel])
+	c.withUnlessExcluded(attrResponseModel, r.str[recModel])
+	c.withUnlessExcluded(attrAgentID, r.str[recAgentID])
+	c.withUnlessExcluded(attrServiceName, r.str[recServiceName])
 	for i, d := range c.extra {
 		v := ""
 		if st.extra != nil {
@@ -89,40 +106,36 @@ func (c *stepMetrics) baseAttrs(st *stepState) {
 		if v == "" && d.Default != nil {
 			v = *d.Default
 		}
-		c.put(c.extraKey[i], v)
+		c.with(c.extraKey[i], v)
 	}
-	c.baseN = len(c.kvs)
-	c.key = c.key[:0]
-	for _, p := range c.kvs {
-		c.key = appendKV(c.key, p)
-	}
-	c.baseKeyLen = len(c.key)
+	c.baseN, c.baseKeyLen = len(c.kvs), len(c.key)
 }
 
-func (c *stepMetrics) put(k, v string) {
-	if v != "" && !c.exclude[k] {
+// series starts the attributes of one series: the step's base attributes,
+// to which the metric's own are added with with.
+func (c *stepMetrics) series() {
+	c.kvs, c.key = c.kvs[:c.baseN], c.key[:c.baseKeyLen]
+}
+
+// with adds attribute k=v to the series; "" leaves it off.
+//
+// The series key holds the values only, each behind its length, "" too:
+// within one metric every series has the same keys in the same order
+// (the config fixes which are excluded), so the values alone name the
+// series, and the lengths keep any two value lists apart.
+func (c *stepMetrics) with(k, v string) {
+	if v != "" {
 		c.kvs = append(c.kvs, kv{k, v})
 	}
+	c.key = binary.AppendUvarint(c.key, uint64(len(v)))
+	c.key = append(c.key, v...)
 }
 
-// seriesKey joins c.kvs into one key, in c.key. 0x00 and 0x01 never
-// occur in the keys and are rare enough in values for a key clash to need
-// both.
-// The base attributes' part is built once per step (see baseAttrs) and
-// only the metric's own attributes are appended per series.
-func (c *stepMetrics) seriesKey() []byte {
-	c.key = c.key[:c.baseKeyLen]
-	for _, p := range c.kvs[c.baseN:] {
-		c.key = appendKV(c.key, p)
+// withUnlessExcluded is with for an attribute exclude_dimensions may drop.
+func (c *stepMetrics) withUnlessExcluded(k, v string) {
+	if len(c.exclude) == 0 || !c.exclude[k] {
+		c.with(k, v)
 	}
-	return c.key
-}
-
-func appendKV(b []byte, p kv) []byte {
-	b = append(b, p.k...)
-	b = append(b, 1)
-	b = append(b, p.v...)
-	return append(b, 0)
 }
 
 func (c *stepMetrics) putAttrs(m pcommon.Map) {
@@ -133,11 +146,11 @@ func (c *stepMetrics) putAttrs(m pcommon.Map) {
 }
 
 func (c *stepMetrics) add(s *metrics.Sums, v float64, ex *metrics.Exemplar, now time.Time) {
-	s.Add(c.seriesKey(), c.attrsFn, v, ex, now)
+	s.Add(c.key, c.attrsFn, v, ex, now)
 }
 
 func (c *stepMetrics) observe(h *metrics.Histograms, v float64, ex *metrics.Exemplar, now time.Time) {
-	h.Observe(c.seriesKey(), c.attrsFn, v, ex, now)
+	h.Observe(c.key, c.attrsFn, v, ex, now)
 }
 
 // exemplar is the step's anchor span, or the ids the record names when
@@ -149,13 +162,13 @@ func (c *stepMetrics) exemplar(st *stepState) *metrics.Exemplar {
 	if !st.hasEx {
 		var t pcommon.TraceID
 		var s pcommon.SpanID
-		if hex.DecodedLen(len(st.rec.TraceID)) != len(t) || hex.DecodedLen(len(st.rec.SpanID)) != len(s) {
+		if hex.DecodedLen(len(st.rec.str[recTraceID])) != len(t) || hex.DecodedLen(len(st.rec.str[recSpanID])) != len(s) {
 			return nil
 		}
-		if _, err := hex.Decode(t[:], []byte(st.rec.TraceID)); err != nil {
+		if _, err := hex.Decode(t[:], []byte(st.rec.str[recTraceID])); err != nil {
 			return nil
 		}
-		if _, err := hex.Decode(s[:], []byte(st.rec.SpanID)); err != nil {
+		if _, err := hex.Decode(s[:], []byte(st.rec.str[recSpanID])); err != nil {
 			return nil
 		}
 		st.ex, st.hasEx = metrics.Exemplar{TraceID: t, SpanID: s}, true
