@@ -2,6 +2,7 @@ package stepmetricsconnector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -42,11 +43,13 @@ type stepMetrics struct {
 	exclude  map[string]bool
 	keys     keyTable
 
-	sc     scan
-	check  step.Step // where fields the metrics do not read are checked
-	scanFn func(string, pcommon.Value) bool
-	kvs    []kv   // the current series' attributes, reused
-	key    []byte // the current series key, reused
+	sc    scan
+	check step.Step // where Field.Set checks fields the metrics do not read
+	// checkUsed says check holds values of the last span (tags grow).
+	checkUsed bool
+	scanFn    func(string, pcommon.Value) bool
+	kvs       []kv   // the current series' attributes, reused
+	key       []byte // the current series key, reused
 	// baseN and baseKeyLen are the base attributes' count in kvs and
 	// length in key: the prefix every series of the step shares.
 	baseN, baseKeyLen int
@@ -160,7 +163,8 @@ type scan struct {
 // consumeSpan skips a span with neither step.id nor step.patches, and
 // walks the attributes of any other once. An anchor's step.* fields are
 // read with step.Read's rules (each field as Field.Set converts it): a bad
-// value or a missing id rejects the anchor. A span with step.patches goes
+// value or a missing id rejects the anchor; a value outside its field's
+// vocabulary is left out. A span with step.patches goes
 // through step.Read itself (the rare path).
 func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	attrs := sp.Attributes()
@@ -173,7 +177,9 @@ func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	}
 	c.sc.found, c.sc.patches, c.sc.err, c.sc.hasCost, c.sc.id = false, false, nil, false, ""
 	c.sc.rec, c.sc.prev = stepRec{}, c.keys.start()
-	c.check = step.Step{}
+	if c.checkUsed {
+		c.check, c.checkUsed = step.Step{}, false
+	}
 	clear(c.sc.extra)
 	attrs.Range(c.scanFn)
 	if c.sc.patches {
@@ -234,15 +240,26 @@ func (c *stepMetrics) scanAttr(k string, v pcommon.Value) bool {
 	case slotStart, slotEnd:
 		if v.Type() != pcommon.ValueTypeInt || v.Int() < 0 {
 			err = sl.f.Set(&c.check, v) // its error
+			c.checkUsed = true
 		} else if sl.kind == slotStart {
 			c.sc.rec.start = step.Time(v.Int())
 		} else {
 			c.sc.rec.end = step.Time(v.Int())
 		}
+	case slotCheckText:
+		_, err = step.StringFromValue(v)
+	case slotCheckCount:
+		_, err = step.CountFromValue(v)
+	case slotCheckUSD:
+		_, err = step.USDFromValue(v)
 	default:
 		err = sl.f.Set(&c.check, v)
+		c.checkUsed = true
 	}
 	c.sc.found = true
+	if errors.Is(err, step.ErrOutOfVocabulary) {
+		return true // step.Read leaves the value out and keeps the anchor
+	}
 	if err != nil && c.sc.err == nil {
 		c.sc.err = fmt.Errorf("%s: %w", k, err)
 	}

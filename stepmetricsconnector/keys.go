@@ -1,21 +1,32 @@
 package stepmetricsconnector
 
-import "github.com/agentsteps/collector/step"
+import (
+	"errors"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/agentsteps/collector/step"
+)
 
 // slotKind is what the walk over an anchor's attributes does with one
 // step.* key.
 type slotKind uint8
 
+// A field the metrics do not read is only checked, as Field.Set would
+// check it, without storing it: slotCheck* kinds.
 const (
-	slotCheck   slotKind = iota // a field the metrics do not read: only checked, as step.Read would
-	slotID                      // step.id
-	slotStr                     // a text field, into stepRec.str[to]
-	slotCount                   // a token count, into stepRec.tokens[to]
-	slotStatus                  // step.status
-	slotStart                   // step.start_time
-	slotEnd                     // step.end_time
-	slotCost                    // step.cost_usd, kept as the span has it (mergeCost)
-	slotPatches                 // step.patches: the span goes through step.Read
+	slotCheck      slotKind = iota // through Field.Set itself
+	slotCheckText                  // a text field without a vocabulary
+	slotCheckCount                 // a count
+	slotCheckUSD                   // an amount of US dollars
+	slotID                         // step.id
+	slotStr                        // a text field, into stepRec.str[to]
+	slotCount                      // a token count, into stepRec.tokens[to]
+	slotStatus                     // step.status
+	slotStart                      // step.start_time
+	slotEnd                        // step.end_time
+	slotCost                       // step.cost_usd, kept as the span has it (mergeCost)
+	slotPatches                    // step.patches: the span goes through step.Read
 )
 
 // keySlot is one step.* key and what the walk does with it.
@@ -72,6 +83,8 @@ func newKeyTable(dims []Dimension) keyTable {
 		default:
 			if a, ok := cnt[f.Name]; ok {
 				s.kind, s.to = slotCount, a
+			} else {
+				s.kind = checkKind(f)
 			}
 		}
 		kt.add(s)
@@ -79,6 +92,26 @@ func newKeyTable(dims []Dimension) keyTable {
 	kt.add(keySlot{key: step.PatchesKey, kind: slotPatches, extra: -1})
 	kt.next = make([]int32, len(kt.slots)+1)
 	return kt
+}
+
+// checkKind is how a field the metrics do not read is checked.
+func checkKind(f *step.Field) slotKind {
+	switch {
+	case (f.Kind == step.KindString || f.Kind == step.KindErrorPart) && !hasVocabulary(f):
+		return slotCheckText
+	case f.Kind == step.KindCount:
+		return slotCheckCount
+	case f.Kind == step.KindUSD:
+		return slotCheckUSD
+	}
+	return slotCheck
+}
+
+// hasVocabulary reports whether text field f refuses some strings, which
+// Set says for a string that no vocabulary holds.
+func hasVocabulary(f *step.Field) bool {
+	var s step.Step
+	return errors.Is(f.Set(&s, pcommon.NewValueStr("\x00")), step.ErrOutOfVocabulary)
 }
 
 func (kt *keyTable) add(s keySlot) {
