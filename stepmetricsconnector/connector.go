@@ -54,6 +54,7 @@ type stepMetrics struct {
 	// length in key: the prefix every series of the step shares.
 	baseN, baseKeyLen int
 	attrsFn           metrics.Attrs // c.putAttrs, made once rather than per call
+	families          map[string]*family
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -78,6 +79,7 @@ func newConnector(logger *zap.Logger, cfg *Config, next consumer.Metrics, now fu
 		extra:      cfg.Dimensions,
 		exclude:    map[string]bool{},
 		keys:       newKeyTable(cfg.Dimensions),
+		families:   map[string]*family{},
 		stop:       make(chan struct{}),
 	}
 	c.attrsFn, c.scanFn = c.putAttrs, c.scanAttr

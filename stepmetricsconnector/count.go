@@ -25,6 +25,7 @@ func (c *stepMetrics) count(st *stepState, now time.Time) {
 	}
 	ex := c.exemplar(st)
 	c.baseAttrs(st)
+	fam := c.family()
 	for a := amount(0); a < nAmounts; a++ {
 		v, ok := st.amount(a)
 		if !ok || v <= st.counted[a] {
@@ -32,13 +33,20 @@ func (c *stepMetrics) count(st *stepState, now time.Time) {
 		}
 		d := v - st.counted[a]
 		st.counted[a] = v
-		c.series()
 		if a == amountCost {
-			c.add(c.stepCost, d, ex, now)
+			if fam.cost == nil {
+				c.series()
+				fam.cost = c.stepCost.Series(c.key, c.attrsFn, now)
+			}
+			c.stepCost.AddTo(fam.cost, d, ex, now)
 			continue
 		}
-		c.with(attrTokenType, tokenTypes[a])
-		c.add(c.stepTokens, d, ex, now)
+		if fam.tokens[a] == nil {
+			c.series()
+			c.with(attrTokenType, tokenTypes[a])
+			fam.tokens[a] = c.stepTokens.Series(c.key, c.attrsFn, now)
+		}
+		c.stepTokens.AddTo(fam.tokens[a], d, ex, now)
 	}
 	r := &st.rec
 	if st.done || !terminal(r.status) {
@@ -49,27 +57,66 @@ func (c *stepMetrics) count(st *stepState, now time.Time) {
 	c.series()
 	c.with(attrStatus, string(r.status))
 	c.withUnlessExcluded(attrFinishReason, r.str[recFinishReason])
-	c.add(c.stepCount, 1, ex, now)
+	c.stepCount.Add(c.key, c.attrsFn, 1, ex, now)
 
-	for _, a := range [...]amount{amountInput, amountOutput} {
+	for i, a := range [...]amount{amountInput, amountOutput} {
 		if v, ok := st.amount(a); ok {
-			c.series()
-			c.with(attrTokenType, tokenTypes[a])
-			c.observe(c.tokenUsage, v, ex, now)
+			if fam.usage[i] == nil {
+				c.series()
+				c.with(attrTokenType, tokenTypes[a])
+				fam.usage[i] = c.tokenUsage.Series(c.key, c.attrsFn, now)
+			}
+			c.tokenUsage.ObserveIn(fam.usage[i], v, ex, now)
 		}
 	}
 	if r.start > 0 && r.end >= r.start {
-		c.series()
-		et := ""
-		if r.status == step.StatusFailed {
-			et = r.str[recErrorType]
-			if et == "" {
-				et = errorTypeOther
+		d := float64(r.end-r.start) / 1e9
+		if r.status != step.StatusFailed {
+			if fam.duration == nil {
+				c.series()
+				c.with(attrErrorType, "")
+				fam.duration = c.duration.Series(c.key, c.attrsFn, now)
 			}
+			c.duration.ObserveIn(fam.duration, d, ex, now)
+			return
 		}
+		et := r.str[recErrorType]
+		if et == "" {
+			et = errorTypeOther
+		}
+		c.series()
 		c.with(attrErrorType, et)
-		c.observe(c.duration, float64(r.end-r.start)/1e9, ex, now)
+		c.duration.Observe(c.key, c.attrsFn, d, ex, now)
 	}
+}
+
+// family is the series of one set of base attributes in each metric, for
+// the attributes a step does not add to them: looked up once per step
+// rather than once per value. It points into the metrics, so build forgets
+// every family before it expires or resets series.
+type family struct {
+	tokens   [amountCost]*metrics.Sum
+	cost     *metrics.Sum
+	usage    [2]*metrics.Histogram // input, output
+	duration *metrics.Histogram    // of steps that did not fail
+}
+
+// maxFamilies bounds the families remembered between flushes; past it
+// they are forgotten and looked up again.
+const maxFamilies = 4096
+
+// family returns the family of the base attributes in c.key.
+func (c *stepMetrics) family() *family {
+	base := c.key[:c.baseKeyLen]
+	if f, ok := c.families[string(base)]; ok {
+		return f
+	}
+	if len(c.families) >= maxFamilies {
+		clear(c.families)
+	}
+	f := &family{}
+	c.families[string(base)] = f
+	return f
 }
 
 // owed reports whether count has anything to add for the step.
@@ -143,14 +190,6 @@ func (c *stepMetrics) putAttrs(m pcommon.Map) {
 	for _, p := range c.kvs {
 		m.PutStr(p.k, p.v)
 	}
-}
-
-func (c *stepMetrics) add(s *metrics.Sums, v float64, ex *metrics.Exemplar, now time.Time) {
-	s.Add(c.key, c.attrsFn, v, ex, now)
-}
-
-func (c *stepMetrics) observe(h *metrics.Histograms, v float64, ex *metrics.Exemplar, now time.Time) {
-	h.Observe(c.key, c.attrsFn, v, ex, now)
 }
 
 // exemplar is the step's anchor span, or the ids the record names when
