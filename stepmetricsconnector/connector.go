@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -27,7 +26,7 @@ type stepMetrics struct {
 	now    func() time.Time
 
 	mu         sync.Mutex
-	memory     *simplelru.LRU[string, *stepState]
+	memory     *stepMemory
 	tokenUsage *metrics.Histograms
 	duration   *metrics.Histograms
 	stepCount  *metrics.Sums
@@ -65,11 +64,10 @@ func newConnector(logger *zap.Logger, cfg *Config, next consumer.Metrics, now fu
 	if cfg.Exemplars.Enabled {
 		limits.Exemplars = cfg.Exemplars.MaxPerDataPoint
 	}
-	mem, _ := simplelru.NewLRU[string, *stepState](cfg.StepMemory.MaxSteps, nil) // size >= 1 by Validate
 	idField, _ := step.FieldByName("id")
 	c := &stepMetrics{
 		cfg: cfg, logger: logger, next: next, now: now,
-		memory:     mem,
+		memory:     newStepMemory(cfg.StepMemory.MaxSteps), // >= 1 by Validate
 		tokenUsage: metrics.NewHistograms(tokenUsageBuckets, limits),
 		duration:   metrics.NewHistograms(durationBuckets, limits),
 		stepCount:  metrics.NewSums(limits, true),
@@ -254,6 +252,10 @@ func (c *stepMetrics) scanAttr(k string, v pcommon.Value) bool {
 		_, err = step.CountFromValue(v)
 	case slotCheckUSD:
 		_, err = step.USDFromValue(v)
+	case slotCheckTags:
+		_, err = step.TagsFromValue(v)
+	case slotCheckProgression:
+		_, err = step.ParseProgression(v.AsString())
 	default:
 		err = sl.f.Set(&c.check, v)
 		c.checkUsed = true

@@ -39,7 +39,7 @@ func (c *stepMetrics) build() (pmetric.Metrics, int) {
 		c.stepCost.Expire(old)
 	}
 	for {
-		_, st, ok := c.memory.GetOldest()
+		st, ok := c.memory.Oldest()
 		if !ok || now.Sub(st.seen) <= c.cfg.StepMemory.TTL {
 			break
 		}

@@ -15,18 +15,20 @@ type slotKind uint8
 // A field the metrics do not read is only checked, as Field.Set would
 // check it, without storing it: slotCheck* kinds.
 const (
-	slotCheck      slotKind = iota // through Field.Set itself
-	slotCheckText                  // a text field without a vocabulary
-	slotCheckCount                 // a count
-	slotCheckUSD                   // an amount of US dollars
-	slotID                         // step.id
-	slotStr                        // a text field, into stepRec.str[to]
-	slotCount                      // a token count, into stepRec.tokens[to]
-	slotStatus                     // step.status
-	slotStart                      // step.start_time
-	slotEnd                        // step.end_time
-	slotCost                       // step.cost_usd, kept as the span has it (mergeCost)
-	slotPatches                    // step.patches: the span goes through step.Read
+	slotCheck            slotKind = iota // through Field.Set itself
+	slotCheckText                        // a text field without a vocabulary
+	slotCheckCount                       // a count
+	slotCheckUSD                         // an amount of US dollars
+	slotCheckTags                        // tags
+	slotCheckProgression                 // progression
+	slotID                               // step.id
+	slotStr                              // a text field, into stepRec.str[to]
+	slotCount                            // a token count, into stepRec.tokens[to]
+	slotStatus                           // step.status
+	slotStart                            // step.start_time
+	slotEnd                              // step.end_time
+	slotCost                             // step.cost_usd, kept as the span has it (mergeCost)
+	slotPatches                          // step.patches: the span goes through step.Read
 )
 
 // keySlot is one step.* key and what the walk does with it.
@@ -103,6 +105,10 @@ func checkKind(f *step.Field) slotKind {
 		return slotCheckCount
 	case f.Kind == step.KindUSD:
 		return slotCheckUSD
+	case f.Kind == step.KindTags:
+		return slotCheckTags
+	case f.Kind == step.KindProgression:
+		return slotCheckProgression
 	}
 	return slotCheck
 }

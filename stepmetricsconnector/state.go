@@ -144,6 +144,9 @@ type stepState struct {
 	ex      metrics.Exemplar
 	hasEx   bool
 	seen    time.Time
+	// id and the recency list links, for stepMemory.
+	id           string
+	newer, older *stepState
 }
 
 // state returns the remembered state of step id, a fresh one if the step
