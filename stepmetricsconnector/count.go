@@ -54,10 +54,7 @@ func (c *stepMetrics) count(st *stepState, now time.Time) {
 	}
 	st.done = true
 
-	c.series()
-	c.with(attrStatus, string(r.status))
-	c.withUnlessExcluded(attrFinishReason, r.str[recFinishReason])
-	c.stepCount.Add(c.key, c.attrsFn, 1, ex, now)
+	c.stepCount.AddTo(c.stepSeries(fam, r, now), 1, ex, now)
 
 	for i, a := range [...]amount{amountInput, amountOutput} {
 		if v, ok := st.amount(a); ok {
@@ -99,11 +96,45 @@ type family struct {
 	cost     *metrics.Sum
 	usage    [2]*metrics.Histogram // input, output
 	duration *metrics.Histogram    // of steps that did not fail
+	steps    []statusSeries        // step counts, up to maxStatusSeries
 }
+
+// statusSeries is the step count series of one status and finish reason.
+type statusSeries struct {
+	status step.Status
+	finish string
+	sum    *metrics.Sum
+}
+
+// maxStatusSeries bounds a family's step count series: finish reasons
+// are free text, and past a few a lookup is as fast as a search.
+const maxStatusSeries = 8
 
 // maxFamilies bounds the families remembered between flushes; past it
 // they are forgotten and looked up again.
 const maxFamilies = 4096
+
+// stepSeries returns the step count series of r's status and finish
+// reason in family fam.
+func (c *stepMetrics) stepSeries(fam *family, r *stepRec, now time.Time) *metrics.Sum {
+	fr := r.str[recFinishReason]
+	if len(c.exclude) != 0 && c.exclude[attrFinishReason] {
+		fr = ""
+	}
+	for _, s := range fam.steps {
+		if s.status == r.status && s.finish == fr {
+			return s.sum
+		}
+	}
+	c.series()
+	c.with(attrStatus, string(r.status))
+	c.withUnlessExcluded(attrFinishReason, fr)
+	sum := c.stepCount.Series(c.key, c.attrsFn, now)
+	if len(fam.steps) < maxStatusSeries {
+		fam.steps = append(fam.steps, statusSeries{r.status, fr, sum})
+	}
+	return sum
+}
 
 // family returns the family of the base attributes in c.key.
 func (c *stepMetrics) family() *family {
