@@ -44,7 +44,7 @@ type stepMetrics struct {
 
 	sc    scan
 	check step.Step // where Field.Set checks fields the metrics do not read
-	// checkUsed says check holds values of the last span (tags grow).
+	// checkUsed says check holds values of an earlier span.
 	checkUsed bool
 	scanFn    func(string, pcommon.Value) bool
 	kvs       []kv   // the current series' attributes, reused
@@ -164,8 +164,8 @@ type scan struct {
 // walks the attributes of any other once. An anchor's step.* fields are
 // read with step.Read's rules (each field as Field.Set converts it): a bad
 // value or a missing id rejects the anchor; a value outside its field's
-// vocabulary is left out. A span with step.patches goes
-// through step.Read itself (the rare path).
+// vocabulary is left out. A span with step.patches goes through step.Read
+// itself (the rare path).
 func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	attrs := sp.Attributes()
 	// Most spans carry no step: two lookups skip them. step.* fields
@@ -207,7 +207,8 @@ func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 
 // scanAttr is the body of the walk, made once (see newConnector). The
 // fields the metrics read are converted here as Field.Set converts them
-// (none of them has a vocabulary); any other field goes through Set.
+// (none of them has a vocabulary); any other field is only checked, by
+// the coercer Set would use or by Set itself (keyTable's slot kinds).
 func (c *stepMetrics) scanAttr(k string, v pcommon.Value) bool {
 	i, ok := c.keys.find(c.sc.prev, k)
 	if !ok {

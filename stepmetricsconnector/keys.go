@@ -69,11 +69,15 @@ func newKeyTable(dims []Dimension) keyTable {
 		if i, ok := dim[f.Name]; ok {
 			s.extra = i
 		}
-		switch i, isStr := str[f.Name]; {
+		i, isStr := str[f.Name]
+		a, isCount := cnt[f.Name]
+		switch {
 		case f.Name == "id":
 			s.kind = slotID
 		case isStr:
 			s.kind, s.to = slotStr, i
+		case isCount:
+			s.kind, s.to = slotCount, a
 		case f.Name == costUSDName:
 			s.kind = slotCost
 		case f.Name == "status":
@@ -83,11 +87,7 @@ func newKeyTable(dims []Dimension) keyTable {
 		case f.Name == "end_time":
 			s.kind = slotEnd
 		default:
-			if a, ok := cnt[f.Name]; ok {
-				s.kind, s.to = slotCount, a
-			} else {
-				s.kind = checkKind(f)
-			}
+			s.kind = checkKind(f)
 		}
 		kt.add(s)
 	}
