@@ -21,10 +21,14 @@ import (
 // each of the b.N rounds runs every row once, starting at a different row,
 // so that a machine whose load drifts during the run disturbs every row
 // alike, where BenchmarkStepMetrics runs each row's iterations in a block.
-// It reports, per row, the median over the rounds of the CPU time per span
-// of the thread that ran ConsumeTraces (thread-cpu-ns/span: the work
-// itself) and of the whole process (cpu-ns/span: the garbage collector's
-// other threads included), and the ratios of step_metrics to spanmetrics.
+// Each body starts after a collection, so that a collection of the
+// decode's garbage, which BenchmarkStepMetrics's process CPU catches in
+// whichever row it happens to overlap, lands in none (what a row itself
+// allocates is in BenchmarkStepMetrics's B/span and allocs/span). It
+// reports, per row, the median over the rounds of the CPU time per span of
+// the thread that ran ConsumeTraces (thread-cpu-ns/span: the work and its
+// GC assists) and of the whole process (cpu-ns/span: other threads
+// included), and the ratios of step_metrics to spanmetrics.
 // Run (from bench/): go test ./stepmetrics -run '^$' -bench BenchmarkInterleavedStepMetrics -benchtime 60x
 func BenchmarkInterleavedStepMetrics(b *testing.B) {
 	runtime.LockOSThread()
@@ -58,6 +62,7 @@ func BenchmarkInterleavedStepMetrics(b *testing.B) {
 			}
 			td, err := u.UnmarshalTraces(payload)
 			require.NoError(b, err)
+			runtime.GC() // the decode's garbage: no collection of it lands in the body
 			p0, t0 := spanbatch.CPUTime(syscall.RUSAGE_SELF), spanbatch.CPUTime(spanbatch.RusageThread)
 			b.StartTimer()
 			if r.f == nil {
