@@ -68,7 +68,7 @@ type ExemplarsConfig struct {
 	_ struct{}
 }
 
-// StepMemoryConfig bounds the per-step memory: about 500 bytes per step
+// StepMemoryConfig bounds the per-step memory: about 430 bytes per step
 // plus its strings.
 type StepMemoryConfig struct {
 	// MaxSteps bounds the steps remembered; past it the least recently

@@ -2,11 +2,11 @@ package stepmetricsconnector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -26,7 +26,7 @@ type stepMetrics struct {
 	now    func() time.Time
 
 	mu         sync.Mutex
-	memory     *simplelru.LRU[string, *stepState]
+	memory     *stepMemory
 	tokenUsage *metrics.Histograms
 	duration   *metrics.Histograms
 	stepCount  *metrics.Sums
@@ -40,16 +40,20 @@ type stepMetrics struct {
 	extra    []Dimension
 	extraKey []string
 	exclude  map[string]bool
+	keys     keyTable
 
-	sc      scan
-	scratch step.Step // stepRec.merge's, reused
-	scanFn  func(string, pcommon.Value) bool
-	kvs     []kv   // the current step's attributes, reused
-	key     []byte // the current series key, reused
+	sc    scan
+	check step.Step // where Field.Set checks fields the metrics do not read
+	// checkUsed says check holds values of an earlier span.
+	checkUsed bool
+	scanFn    func(string, pcommon.Value) bool
+	kvs       []kv   // the current series' attributes, reused
+	key       []byte // the current series key, reused
 	// baseN and baseKeyLen are the base attributes' count in kvs and
 	// length in key: the prefix every series of the step shares.
 	baseN, baseKeyLen int
 	attrsFn           metrics.Attrs // c.putAttrs, made once rather than per call
+	families          map[string]*family
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -60,11 +64,10 @@ func newConnector(logger *zap.Logger, cfg *Config, next consumer.Metrics, now fu
 	if cfg.Exemplars.Enabled {
 		limits.Exemplars = cfg.Exemplars.MaxPerDataPoint
 	}
-	mem, _ := simplelru.NewLRU[string, *stepState](cfg.StepMemory.MaxSteps, nil) // size >= 1 by Validate
 	idField, _ := step.FieldByName("id")
 	c := &stepMetrics{
 		cfg: cfg, logger: logger, next: next, now: now,
-		memory:     mem,
+		memory:     newStepMemory(cfg.StepMemory.MaxSteps), // >= 1 by Validate
 		tokenUsage: metrics.NewHistograms(tokenUsageBuckets, limits),
 		duration:   metrics.NewHistograms(durationBuckets, limits),
 		stepCount:  metrics.NewSums(limits, true),
@@ -73,6 +76,8 @@ func newConnector(logger *zap.Logger, cfg *Config, next consumer.Metrics, now fu
 		idKey:      idField.Key,
 		extra:      cfg.Dimensions,
 		exclude:    map[string]bool{},
+		keys:       newKeyTable(cfg.Dimensions),
+		families:   map[string]*family{},
 		stop:       make(chan struct{}),
 	}
 	c.attrsFn, c.scanFn = c.putAttrs, c.scanAttr
@@ -147,17 +152,20 @@ type scan struct {
 	found   bool // a step.* field of an anchor
 	patches bool // step.patches
 	err     error
-	rec     step.Step // the anchor's fields
+	id      string
+	rec     stepRec // the anchor's fields that the metrics read
 	cost    pcommon.Value
 	hasCost bool
 	extra   []string
+	prev    int32 // the slot of the last step.* key (keyTable.find)
 }
 
 // consumeSpan skips a span with neither step.id nor step.patches, and
 // walks the attributes of any other once. An anchor's step.* fields are
-// set through the step package's fields (step.FieldByKey, Field.Set),
-// with step.Read's rules: a bad value or a missing id rejects the anchor.
-// A span with step.patches goes through step.Read itself (the rare path).
+// read with step.Read's rules (each field as Field.Set converts it): a bad
+// value or a missing id rejects the anchor; a value outside its field's
+// vocabulary is left out. A span with step.patches goes through step.Read
+// itself (the rare path).
 func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	attrs := sp.Attributes()
 	// Most spans carry no step: two lookups skip them. step.* fields
@@ -167,8 +175,11 @@ func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 			return
 		}
 	}
-	c.sc.found, c.sc.patches, c.sc.err, c.sc.hasCost = false, false, nil, false
-	c.sc.rec = step.Step{}
+	c.sc.found, c.sc.patches, c.sc.err, c.sc.hasCost, c.sc.id = false, false, nil, false, ""
+	c.sc.rec, c.sc.prev = stepRec{}, c.keys.start()
+	if c.checkUsed {
+		c.check, c.checkUsed = step.Step{}, false
+	}
 	clear(c.sc.extra)
 	attrs.Range(c.scanFn)
 	if c.sc.patches {
@@ -178,15 +189,15 @@ func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	if !c.sc.found {
 		return
 	}
-	if c.sc.err == nil && c.sc.rec.ID == "" {
+	if c.sc.err == nil && c.sc.id == "" {
 		c.sc.err = step.ErrNoID
 	}
 	if c.sc.err != nil {
 		c.reject(sp, c.sc.err)
 		return
 	}
-	st := c.state(c.sc.rec.ID, now)
-	c.merge(st, &c.sc.rec)
+	st := c.state(c.sc.id, now)
+	st.rec.merge(&c.sc.rec)
 	c.anchor(st, sp, c.sc.extra)
 	if c.sc.hasCost {
 		c.mergeCost(st, c.sc.cost)
@@ -194,29 +205,68 @@ func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	c.count(st, now)
 }
 
-// scanAttr is the body of the walk, made once (see newConnector).
+// scanAttr is the body of the walk, made once (see newConnector). The
+// fields the metrics read are converted here as Field.Set converts them
+// (none of them has a vocabulary); any other field is only checked, by
+// the coercer Set would use or by Set itself (keyTable's slot kinds).
 func (c *stepMetrics) scanAttr(k string, v pcommon.Value) bool {
-	if len(k) <= len(step.Prefix) || k[:len(step.Prefix)] != step.Prefix {
+	i, ok := c.keys.find(c.sc.prev, k)
+	if !ok {
 		return true
 	}
-	for i, ek := range c.extraKey {
-		if k == ek {
-			c.sc.extra[i] = v.AsString()
-		}
+	c.sc.prev = i
+	sl := &c.keys.slots[i]
+	if sl.extra >= 0 {
+		c.sc.extra[sl.extra] = v.AsString()
 	}
-	switch k {
-	case step.PatchesKey:
+	var err error
+	switch sl.kind {
+	case slotPatches:
 		c.sc.patches = true
 		return true
-	case costUSDKey:
+	case slotCost:
 		c.sc.cost, c.sc.hasCost = v, true
 		return true
-	}
-	if f, ok := step.FieldByKey(k); ok {
-		c.sc.found = true
-		if err := f.Set(&c.sc.rec, v); err != nil && c.sc.err == nil {
-			c.sc.err = fmt.Errorf("%s: %w", k, err)
+	case slotID:
+		c.sc.id, err = step.StringFromValue(v)
+	case slotStr:
+		c.sc.rec.str[sl.to], err = step.StringFromValue(v)
+	case slotCount:
+		var n int64
+		if n, err = step.CountFromValue(v); err == nil {
+			c.sc.rec.tokens[sl.to], c.sc.rec.has[sl.to] = n, true
 		}
+	case slotStatus:
+		c.sc.rec.status, err = step.ParseStatus(v.AsString())
+	case slotStart, slotEnd:
+		if v.Type() != pcommon.ValueTypeInt || v.Int() < 0 {
+			err = sl.f.Set(&c.check, v) // its error
+			c.checkUsed = true
+		} else if sl.kind == slotStart {
+			c.sc.rec.start = step.Time(v.Int())
+		} else {
+			c.sc.rec.end = step.Time(v.Int())
+		}
+	case slotCheckText:
+		_, err = step.StringFromValue(v)
+	case slotCheckCount:
+		_, err = step.CountFromValue(v)
+	case slotCheckUSD:
+		_, err = step.USDFromValue(v)
+	case slotCheckTags:
+		_, err = step.TagsFromValue(v)
+	case slotCheckProgression:
+		_, err = step.ParseProgression(v.AsString())
+	default:
+		err = sl.f.Set(&c.check, v)
+		c.checkUsed = true
+	}
+	c.sc.found = true
+	if errors.Is(err, step.ErrOutOfVocabulary) {
+		return true // step.Read leaves the value out and keeps the anchor
+	}
+	if err != nil && c.sc.err == nil {
+		c.sc.err = fmt.Errorf("%s: %w", k, err)
 	}
 	return true
 }
@@ -234,7 +284,7 @@ func (c *stepMetrics) consumeRead(sp ptrace.Span, attrs pcommon.Map, now time.Ti
 	for i := range patches {
 		p := &patches[i]
 		st := c.state(p.ID, now)
-		c.merge(st, p)
+		st.rec.mergeStep(p)
 		if i == 0 && p.ID == anchorID {
 			c.anchor(st, sp, c.sc.extra)
 			if c.sc.hasCost {

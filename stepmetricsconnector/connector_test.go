@@ -243,6 +243,13 @@ func TestDeltaTemporalityStartsEachFlushFromZero(t *testing.T) {
 		require.Equal(t, pcommon.NewTimestampFromTime(clock.now().Add(-time.Second)), dp.StartTimestamp(), "starts at the previous flush")
 	}
 	require.Equal(t, 2.0, total(points(sink, true), metricStepCount, nil))
+	// Every metric of the second flush holds step-2, whose series were
+	// made again after the reset (none is lost to a series of the first).
+	pts := points(sink, false)
+	require.Equal(t, 100.0, total(pts, metricStepTokens, map[string]any{attrTokenType: tokenInput}))
+	require.Equal(t, 20.0, total(pts, metricStepTokens, map[string]any{attrTokenType: tokenOutput}))
+	require.Equal(t, 100.0, total(pts, metricTokenUsage, map[string]any{attrTokenType: tokenInput}))
+	require.Equal(t, 2.0, total(pts, metricOperationDuration, nil))
 }
 
 // TestSeriesNotSeenForSeriesExpirationAreDropped.
@@ -262,6 +269,15 @@ func TestSeriesNotSeenForSeriesExpirationAreDropped(t *testing.T) {
 	for _, p := range points(sink, false) {
 		require.Equal(t, "gpt-5", p.attrs[attrResponseModel], "%s: the gpt-4o series expired", p.metric)
 	}
+	// A gpt-4o step after the expiry makes its series again.
+	clock.advance(2 * time.Minute)
+	td = ptrace.NewTraces()
+	anchorSpan(td, okStep("step-later"), 3, 3)
+	consume(t, c, td)
+	c.flush(ctx)
+	pts := points(sink, false)
+	require.Equal(t, 100.0, total(pts, metricStepTokens, map[string]any{attrTokenType: tokenInput, attrResponseModel: "gpt-4o"}))
+	require.Equal(t, 20.0, total(pts, metricTokenUsage, map[string]any{attrTokenType: tokenOutput, attrResponseModel: "gpt-4o"}))
 }
 
 // TestStepMemoryIsBounded: past max_steps the least recently seen step is

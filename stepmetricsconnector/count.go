@@ -1,6 +1,7 @@
 package stepmetricsconnector
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"time"
 
@@ -19,9 +20,12 @@ func terminal(s step.Status) bool {
 // what it adds; the step count and the histograms once, when the step
 // first has a final status.
 func (c *stepMetrics) count(st *stepState, now time.Time) {
+	if !c.owed(st) {
+		return // a redelivered or repeated part: nothing new
+	}
 	ex := c.exemplar(st)
 	c.baseAttrs(st)
-	base := len(c.kvs)
+	fam := c.family()
 	for a := amount(0); a < nAmounts; a++ {
 		v, ok := st.amount(a)
 		if !ok || v <= st.counted[a] {
@@ -30,57 +34,148 @@ func (c *stepMetrics) count(st *stepState, now time.Time) {
 		d := v - st.counted[a]
 		st.counted[a] = v
 		if a == amountCost {
-			c.add(c.stepCost, d, ex, now)
+			if fam.cost == nil {
+				c.series()
+				fam.cost = c.stepCost.Series(c.key, c.attrsFn, now)
+			}
+			c.stepCost.AddTo(fam.cost, d, ex, now)
 			continue
 		}
-		c.kvs = append(c.kvs[:base], kv{attrTokenType, tokenTypes[a]})
-		c.add(c.stepTokens, d, ex, now)
+		if fam.tokens[a] == nil {
+			c.series()
+			c.with(attrTokenType, tokenTypes[a])
+			fam.tokens[a] = c.stepTokens.Series(c.key, c.attrsFn, now)
+		}
+		c.stepTokens.AddTo(fam.tokens[a], d, ex, now)
 	}
-	c.kvs = c.kvs[:base]
-	if st.done || !terminal(st.rec.Status) {
+	r := &st.rec
+	if st.done || !terminal(r.status) {
 		return
 	}
 	st.done = true
 
-	c.kvs = append(c.kvs, kv{attrStatus, string(st.rec.Status)})
-	if fr := st.rec.FinishReason; fr != "" && !c.exclude[attrFinishReason] {
-		c.kvs = append(c.kvs, kv{attrFinishReason, fr})
-	}
-	c.add(c.stepCount, 1, ex, now)
-	c.kvs = c.kvs[:base]
+	c.stepCount.AddTo(c.stepSeries(fam, r, now), 1, ex, now)
 
-	for _, a := range [...]amount{amountInput, amountOutput} {
+	for i, a := range [...]amount{amountInput, amountOutput} {
 		if v, ok := st.amount(a); ok {
-			c.kvs = append(c.kvs[:base], kv{attrTokenType, tokenTypes[a]})
-			c.observe(c.tokenUsage, v, ex, now)
-		}
-	}
-	c.kvs = c.kvs[:base]
-	if r := &st.rec; r.StartTime > 0 && r.EndTime >= r.StartTime {
-		if r.Status == step.StatusFailed {
-			et := r.ErrorType
-			if et == "" {
-				et = errorTypeOther
+			if fam.usage[i] == nil {
+				c.series()
+				c.with(attrTokenType, tokenTypes[a])
+				fam.usage[i] = c.tokenUsage.Series(c.key, c.attrsFn, now)
 			}
-			c.kvs = append(c.kvs, kv{attrErrorType, et})
+			c.tokenUsage.ObserveIn(fam.usage[i], v, ex, now)
 		}
-		c.observe(c.duration, float64(r.EndTime-r.StartTime)/1e9, ex, now)
 	}
-	c.kvs = c.kvs[:base]
+	if r.start > 0 && r.end >= r.start {
+		d := float64(r.end-r.start) / 1e9
+		if r.status != step.StatusFailed {
+			if fam.duration == nil {
+				c.series()
+				c.with(attrErrorType, "")
+				fam.duration = c.duration.Series(c.key, c.attrsFn, now)
+			}
+			c.duration.ObserveIn(fam.duration, d, ex, now)
+			return
+		}
+		et := r.str[recErrorType]
+		if et == "" {
+			et = errorTypeOther
+		}
+		c.series()
+		c.with(attrErrorType, et)
+		c.duration.Observe(c.key, c.attrsFn, d, ex, now)
+	}
 }
 
-// baseAttrs fills c.kvs with the attributes every metric of the step
-// carries, in a fixed order; unknown values are left off. The record holds
-// one model, the served one where the source recorded it, so it is both
-// the request and the response model.
+// family is the series of one set of base attributes in each metric, for
+// the attributes a step does not add to them: looked up once per step
+// rather than once per value. It points into the metrics, so build forgets
+// every family before it expires or resets series.
+type family struct {
+	tokens   [amountCost]*metrics.Sum
+	cost     *metrics.Sum
+	usage    [2]*metrics.Histogram // input, output
+	duration *metrics.Histogram    // of steps that did not fail
+	steps    []statusSeries        // step counts, up to maxStatusSeries
+}
+
+// statusSeries is the step count series of one status and finish reason.
+type statusSeries struct {
+	status step.Status
+	finish string
+	sum    *metrics.Sum
+}
+
+// maxStatusSeries bounds a family's step count series: finish reasons
+// are free text, and past a few a lookup is as fast as a search.
+const maxStatusSeries = 8
+
+// maxFamilies bounds the families remembered between flushes; past it
+// they are forgotten and looked up again.
+const maxFamilies = 4096
+
+// stepSeries returns the step count series of r's status and finish
+// reason in family fam.
+func (c *stepMetrics) stepSeries(fam *family, r *stepRec, now time.Time) *metrics.Sum {
+	fr := r.str[recFinishReason]
+	if len(c.exclude) != 0 && c.exclude[attrFinishReason] {
+		fr = ""
+	}
+	for _, s := range fam.steps {
+		if s.status == r.status && s.finish == fr {
+			return s.sum
+		}
+	}
+	c.series()
+	c.with(attrStatus, string(r.status))
+	c.withUnlessExcluded(attrFinishReason, fr)
+	sum := c.stepCount.Series(c.key, c.attrsFn, now)
+	if len(fam.steps) < maxStatusSeries {
+		fam.steps = append(fam.steps, statusSeries{r.status, fr, sum})
+	}
+	return sum
+}
+
+// family returns the family of the base attributes in c.key.
+func (c *stepMetrics) family() *family {
+	base := c.key[:c.baseKeyLen]
+	if f, ok := c.families[string(base)]; ok {
+		return f
+	}
+	if len(c.families) >= maxFamilies {
+		clear(c.families)
+	}
+	f := &family{}
+	c.families[string(base)] = f
+	return f
+}
+
+// owed reports whether count has anything to add for the step.
+func (c *stepMetrics) owed(st *stepState) bool {
+	if !st.done && terminal(st.rec.status) {
+		return true
+	}
+	for a := amount(0); a < nAmounts; a++ {
+		if v, ok := st.amount(a); ok && v > st.counted[a] {
+			return true
+		}
+	}
+	return false
+}
+
+// baseAttrs fills c.kvs and c.key with the attributes every metric of the
+// step carries, in a fixed order; unknown values are left off. The record
+// holds one model, the served one where the source recorded it, so it is
+// both the request and the response model.
 func (c *stepMetrics) baseAttrs(st *stepState) {
 	r := &st.rec
 	c.kvs = append(c.kvs[:0], kv{attrOperationName, operationChat})
-	c.put(attrProviderName, r.ProviderName)
-	c.put(attrRequestModel, r.Model)
-	c.put(attrResponseModel, r.Model)
-	c.put(attrAgentID, r.AgentID)
-	c.put(attrServiceName, r.ServiceName)
+	c.key = c.key[:0]
+	c.withUnlessExcluded(attrProviderName, r.str[recProviderName])
+	c.withUnlessExcluded(attrRequestModel, r.str[recModel])
+	c.withUnlessExcluded(attrResponseModel, r.str[recModel])
+	c.withUnlessExcluded(attrAgentID, r.str[recAgentID])
+	c.withUnlessExcluded(attrServiceName, r.str[recServiceName])
 	for i, d := range c.extra {
 		v := ""
 		if st.extra != nil {
@@ -89,40 +184,36 @@ func (c *stepMetrics) baseAttrs(st *stepState) {
 		if v == "" && d.Default != nil {
 			v = *d.Default
 		}
-		c.put(c.extraKey[i], v)
+		c.with(c.extraKey[i], v)
 	}
-	c.baseN = len(c.kvs)
-	c.key = c.key[:0]
-	for _, p := range c.kvs {
-		c.key = appendKV(c.key, p)
-	}
-	c.baseKeyLen = len(c.key)
+	c.baseN, c.baseKeyLen = len(c.kvs), len(c.key)
 }
 
-func (c *stepMetrics) put(k, v string) {
-	if v != "" && !c.exclude[k] {
+// series starts the attributes of one series: the step's base attributes,
+// to which the metric's own are added with with.
+func (c *stepMetrics) series() {
+	c.kvs, c.key = c.kvs[:c.baseN], c.key[:c.baseKeyLen]
+}
+
+// with adds attribute k=v to the series; "" leaves it off.
+//
+// The series key holds the values only, each behind its length, "" too:
+// within one metric every series has the same keys in the same order
+// (the config fixes which are excluded), so the values alone name the
+// series, and the lengths keep any two value lists apart.
+func (c *stepMetrics) with(k, v string) {
+	if v != "" {
 		c.kvs = append(c.kvs, kv{k, v})
 	}
+	c.key = binary.AppendUvarint(c.key, uint64(len(v)))
+	c.key = append(c.key, v...)
 }
 
-// seriesKey joins c.kvs into one key, in c.key. 0x00 and 0x01 never
-// occur in the keys and are rare enough in values for a key clash to need
-// both.
-// The base attributes' part is built once per step (see baseAttrs) and
-// only the metric's own attributes are appended per series.
-func (c *stepMetrics) seriesKey() []byte {
-	c.key = c.key[:c.baseKeyLen]
-	for _, p := range c.kvs[c.baseN:] {
-		c.key = appendKV(c.key, p)
+// withUnlessExcluded is with for an attribute exclude_dimensions may drop.
+func (c *stepMetrics) withUnlessExcluded(k, v string) {
+	if len(c.exclude) == 0 || !c.exclude[k] {
+		c.with(k, v)
 	}
-	return c.key
-}
-
-func appendKV(b []byte, p kv) []byte {
-	b = append(b, p.k...)
-	b = append(b, 1)
-	b = append(b, p.v...)
-	return append(b, 0)
 }
 
 func (c *stepMetrics) putAttrs(m pcommon.Map) {
@@ -130,14 +221,6 @@ func (c *stepMetrics) putAttrs(m pcommon.Map) {
 	for _, p := range c.kvs {
 		m.PutStr(p.k, p.v)
 	}
-}
-
-func (c *stepMetrics) add(s *metrics.Sums, v float64, ex *metrics.Exemplar, now time.Time) {
-	s.Add(c.seriesKey(), c.attrsFn, v, ex, now)
-}
-
-func (c *stepMetrics) observe(h *metrics.Histograms, v float64, ex *metrics.Exemplar, now time.Time) {
-	h.Observe(c.seriesKey(), c.attrsFn, v, ex, now)
 }
 
 // exemplar is the step's anchor span, or the ids the record names when
@@ -149,13 +232,13 @@ func (c *stepMetrics) exemplar(st *stepState) *metrics.Exemplar {
 	if !st.hasEx {
 		var t pcommon.TraceID
 		var s pcommon.SpanID
-		if hex.DecodedLen(len(st.rec.TraceID)) != len(t) || hex.DecodedLen(len(st.rec.SpanID)) != len(s) {
+		if hex.DecodedLen(len(st.rec.str[recTraceID])) != len(t) || hex.DecodedLen(len(st.rec.str[recSpanID])) != len(s) {
 			return nil
 		}
-		if _, err := hex.Decode(t[:], []byte(st.rec.TraceID)); err != nil {
+		if _, err := hex.Decode(t[:], []byte(st.rec.str[recTraceID])); err != nil {
 			return nil
 		}
-		if _, err := hex.Decode(s[:], []byte(st.rec.SpanID)); err != nil {
+		if _, err := hex.Decode(s[:], []byte(st.rec.str[recSpanID])); err != nil {
 			return nil
 		}
 		st.ex, st.hasEx = metrics.Exemplar{TraceID: t, SpanID: s}, true

@@ -210,13 +210,8 @@ func TestReadsWhatStepCollectReads(t *testing.T) {
 	for id, want := range records {
 		st, ok := c.memory.Peek(id)
 		require.True(t, ok, id)
-		got := step.Step{ID: id}
-		r := &st.rec
-		got.ProviderName, got.Model, got.AgentID, got.ServiceName = r.ProviderName, r.Model, r.AgentID, r.ServiceName
-		got.FinishReason, got.ErrorType, got.TraceID, got.SpanID = r.FinishReason, r.ErrorType, r.TraceID, r.SpanID
-		got.Status, got.StartTime, got.EndTime = r.Status, r.StartTime, r.EndTime
-		got.PromptTokens, got.CompletionTokens, got.CachedInputTokens = r.PromptTokens, r.CompletionTokens, r.CachedInputTokens
-		got.CacheWriteTokens, got.ReasoningTokens = r.CacheWriteTokens, r.ReasoningTokens
+		got := st.rec.step()
+		got.ID = id
 		require.Equal(t, project(want), project(&got), id)
 	}
 }

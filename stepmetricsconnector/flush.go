@@ -29,6 +29,7 @@ func (c *stepMetrics) build() (pmetric.Metrics, int) {
 	ts := pcommon.NewTimestampFromTime(now)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	clear(c.families) // they point at series that may go now
 	if exp := c.cfg.SeriesExpiration; exp > 0 {
 		old := now.Add(-exp)
 		c.tokenUsage.Expire(old)
@@ -38,7 +39,7 @@ func (c *stepMetrics) build() (pmetric.Metrics, int) {
 		c.stepCost.Expire(old)
 	}
 	for {
-		_, st, ok := c.memory.GetOldest()
+		st, ok := c.memory.Oldest()
 		if !ok || now.Sub(st.seen) <= c.cfg.StepMemory.TTL {
 			break
 		}

@@ -27,37 +27,109 @@ const (
 // tokenTypes names the token amounts as gen_ai.token.type values.
 var tokenTypes = [amountCost]string{tokenInput, tokenOutput, tokenCacheRead, tokenCacheWrite, tokenReasoning}
 
+// recStr indexes the text fields of stepRec. Field names are step.Step's.
+type recStr int
+
+const (
+	recProviderName recStr = iota
+	recModel
+	recAgentID
+	recServiceName
+	recFinishReason
+	recErrorType
+	recTraceID
+	recSpanID
+	nRecStr
+)
+
+// recStrFields names the record field of each recStr.
+var recStrFields = [nRecStr]string{"provider_name", "model", "agent_id", "service_name", "finish_reason", "error_type", "trace_id", "span_id"}
+
 // stepRec is the part of a step's record that the metrics read, merged
-// from every part seen so far. Field names are step.Step's.
+// from every part seen so far: about 190 bytes rather than step.Step's
+// 570, since every remembered step costs memory, and counts held as values
+// (has says which are set), so that a merge allocates nothing.
 type stepRec struct {
-	ProviderName, Model, AgentID, ServiceName string
-	FinishReason, ErrorType, TraceID, SpanID  string
-	Status                                    step.Status
-	StartTime, EndTime                        step.Time
-	PromptTokens, CompletionTokens            *int64
-	CachedInputTokens, CacheWriteTokens       *int64
-	ReasoningTokens                           *int64
+	str        [nRecStr]string
+	status     step.Status
+	start, end step.Time
+	tokens     [amountCost]int64
+	has        [amountCost]bool
 }
 
-// merge folds patch p into r with the step package's merge rule, through
-// a scratch record: r holds only what the metrics read (about 200 bytes
-// rather than step.Step's 570), since every remembered step costs memory.
-func (r *stepRec) merge(p, scratch *step.Step) {
-	*scratch = step.Step{
-		ProviderName: r.ProviderName, Model: r.Model, AgentID: r.AgentID, ServiceName: r.ServiceName,
-		FinishReason: r.FinishReason, ErrorType: r.ErrorType, TraceID: r.TraceID, SpanID: r.SpanID,
-		Status: r.Status, StartTime: r.StartTime, EndTime: r.EndTime,
-		PromptTokens: r.PromptTokens, CompletionTokens: r.CompletionTokens,
-		CachedInputTokens: r.CachedInputTokens, CacheWriteTokens: r.CacheWriteTokens, ReasoningTokens: r.ReasoningTokens,
+// merge folds the anchor's fields p into r with step.Step.Merge's rule for
+// an unstaged patch (the walk reads no stages; the record keeps none): a
+// text field takes the larger value, a count the larger count, the status
+// only moves forward, start_time takes the earlier time and end_time the
+// later. TestReadsWhatStepCollectReads holds it to step.Collect's merge.
+func (r *stepRec) merge(p *stepRec) {
+	for i, v := range p.str {
+		if v > r.str[i] {
+			r.str[i] = v
+		}
 	}
-	scratch.Merge(p)
-	*r = stepRec{
-		ProviderName: scratch.ProviderName, Model: scratch.Model, AgentID: scratch.AgentID, ServiceName: scratch.ServiceName,
-		FinishReason: scratch.FinishReason, ErrorType: scratch.ErrorType, TraceID: scratch.TraceID, SpanID: scratch.SpanID,
-		Status: scratch.Status, StartTime: scratch.StartTime, EndTime: scratch.EndTime,
-		PromptTokens: scratch.PromptTokens, CompletionTokens: scratch.CompletionTokens,
-		CachedInputTokens: scratch.CachedInputTokens, CacheWriteTokens: scratch.CacheWriteTokens, ReasoningTokens: scratch.ReasoningTokens,
+	if p.status != r.status && step.StatusRank(p.status) > step.StatusRank(r.status) {
+		r.status = p.status
 	}
+	if p.start != 0 && (r.start == 0 || p.start < r.start) {
+		r.start = p.start
+	}
+	if p.end > r.end {
+		r.end = p.end
+	}
+	for a, ok := range p.has {
+		if ok && (!r.has[a] || p.tokens[a] > r.tokens[a]) {
+			r.tokens[a], r.has[a] = p.tokens[a], true
+		}
+	}
+}
+
+// mergeStep folds patch p, which may carry stages, into r through the
+// step package's Merge itself (the step.patches path, which is rare).
+func (r *stepRec) mergeStep(p *step.Step) {
+	s := r.step()
+	s.Merge(p)
+	r.set(&s)
+}
+
+// step is r as a step.Step.
+func (r *stepRec) step() step.Step {
+	s := step.Step{Status: r.status, StartTime: r.start, EndTime: r.end}
+	for i, p := range strsOf(&s) {
+		*p = r.str[i]
+	}
+	for a, p := range countsOf(&s) {
+		if r.has[a] {
+			*p = step.Int(r.tokens[a])
+		}
+	}
+	return s
+}
+
+// set makes r the read part of s.
+func (r *stepRec) set(s *step.Step) {
+	*r = stepRec{status: s.Status, start: s.StartTime, end: s.EndTime}
+	for i, p := range strsOf(s) {
+		r.str[i] = *p
+	}
+	for a, p := range countsOf(s) {
+		if *p != nil {
+			r.tokens[a], r.has[a] = **p, true
+		}
+	}
+}
+
+// strsOf is s's text fields by recStr.
+func strsOf(s *step.Step) [nRecStr]*string {
+	return [nRecStr]*string{&s.ProviderName, &s.Model, &s.AgentID, &s.ServiceName, &s.FinishReason, &s.ErrorType, &s.TraceID, &s.SpanID}
+}
+
+// countNames names the record field of each token amount.
+var countNames = [amountCost]string{"prompt_tokens", "completion_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens"}
+
+// countsOf is s's token counts by amount.
+func countsOf(s *step.Step) [amountCost]**int64 {
+	return [amountCost]**int64{&s.PromptTokens, &s.CompletionTokens, &s.CachedInputTokens, &s.CacheWriteTokens, &s.ReasoningTokens}
 }
 
 // stepState is what the connector remembers of one step: the record merged
@@ -72,11 +144,9 @@ type stepState struct {
 	ex      metrics.Exemplar
 	hasEx   bool
 	seen    time.Time
-}
-
-// merge folds patch p into the step's record.
-func (c *stepMetrics) merge(st *stepState, p *step.Step) {
-	st.rec.merge(p, &c.scratch)
+	// id and the recency list links, for stepMemory.
+	id           string
+	newer, older *stepState
 }
 
 // state returns the remembered state of step id, a fresh one if the step
@@ -152,24 +222,8 @@ func (c *stepMetrics) mergeCost(st *stepState, v pcommon.Value) {
 }
 
 func (st *stepState) amount(a amount) (float64, bool) {
-	r := &st.rec
-	var p *int64
-	switch a {
-	case amountInput:
-		p = r.PromptTokens
-	case amountOutput:
-		p = r.CompletionTokens
-	case amountCacheRead:
-		p = r.CachedInputTokens
-	case amountCacheWrite:
-		p = r.CacheWriteTokens
-	case amountReasoning:
-		p = r.ReasoningTokens
-	case amountCost:
+	if a == amountCost {
 		return st.cost, st.hasCost
 	}
-	if p == nil {
-		return 0, false
-	}
-	return float64(*p), true
+	return float64(st.rec.tokens[a]), st.rec.has[a]
 }

@@ -89,9 +89,17 @@ func PerSpan(b *testing.B, payload []byte, spans int, setup func(), body func(td
 }
 
 // cpuTime is the user and system CPU time of the process so far.
-func cpuTime() time.Duration {
+func cpuTime() time.Duration { return CPUTime(syscall.RUSAGE_SELF) }
+
+// RusageThread is Linux's RUSAGE_THREAD, for CPUTime: the calling thread
+// (lock the goroutine to it with runtime.LockOSThread).
+const RusageThread = 1
+
+// CPUTime is the user and system CPU time so far of who: the process
+// (syscall.RUSAGE_SELF) or the calling thread (RusageThread).
+func CPUTime(who int) time.Duration {
 	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	if err := syscall.Getrusage(who, &ru); err != nil {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())

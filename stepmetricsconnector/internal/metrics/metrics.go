@@ -37,6 +37,7 @@ type series struct {
 	start     pcommon.Timestamp
 	lastSeen  time.Time
 	exemplars pmetric.ExemplarSlice
+	overflow  bool // the overflow series
 }
 
 func (s *series) addExemplar(max int, ex *Exemplar, v float64, now time.Time) {
@@ -83,11 +84,11 @@ func (s *set[T]) get(key []byte, attrs Attrs, now time.Time, mk func(series) *T,
 	}
 	sr := series{start: start, lastSeen: now, exemplars: pmetric.NewExemplarSlice(), attrs: pcommon.NewMap()}
 	if s.limits.Cardinality > 0 && len(s.m) >= s.limits.Cardinality {
-		s.overflows++
 		if p, ok := s.m[OverflowKey]; ok {
 			base(p).lastSeen = now
 			return p
 		}
+		sr.overflow = true
 		sr.attrs.PutBool(OverflowKey, true)
 		p := mk(sr)
 		s.m[OverflowKey] = p
@@ -134,7 +135,22 @@ func sumBase(p *Sum) *series { return &p.series }
 
 // Add adds v (>= 0) to the series of key, with an exemplar when ex is set.
 func (s *Sums) Add(key []byte, attrs Attrs, v float64, ex *Exemplar, now time.Time) {
-	p := s.get(key, attrs, now, func(sr series) *Sum { return &Sum{series: sr} }, sumBase)
+	s.AddTo(s.Series(key, attrs, now), v, ex, now)
+}
+
+// Series returns the series of key, made (or the overflow series) as Add
+// makes it. The pointer stays valid until the next Expire or Reset.
+func (s *Sums) Series(key []byte, attrs Attrs, now time.Time) *Sum {
+	return s.get(key, attrs, now, func(sr series) *Sum { return &Sum{series: sr} }, sumBase)
+}
+
+// AddTo adds v (>= 0) to series p, from Series since the last Expire or
+// Reset, with an exemplar when ex is set.
+func (s *Sums) AddTo(p *Sum, v float64, ex *Exemplar, now time.Time) {
+	p.lastSeen = now
+	if p.overflow {
+		s.overflows++
+	}
 	p.value += v
 	p.addExemplar(s.limits.Exemplars, ex, v, now)
 }
@@ -198,9 +214,24 @@ func histBase(p *Histogram) *series { return &p.series }
 // falls in the bucket that boundary closes, as OTLP defines (upper bound
 // inclusive).
 func (h *Histograms) Observe(key []byte, attrs Attrs, v float64, ex *Exemplar, now time.Time) {
-	p := h.get(key, attrs, now, func(sr series) *Histogram {
+	h.ObserveIn(h.Series(key, attrs, now), v, ex, now)
+}
+
+// Series returns the series of key, made (or the overflow series) as
+// Observe makes it. The pointer stays valid until the next Expire or Reset.
+func (h *Histograms) Series(key []byte, attrs Attrs, now time.Time) *Histogram {
+	return h.get(key, attrs, now, func(sr series) *Histogram {
 		return &Histogram{series: sr, counts: make([]uint64, len(h.bounds)+1)}
 	}, histBase)
+}
+
+// ObserveIn records v in series p, from Series since the last Expire or
+// Reset, as Observe does.
+func (h *Histograms) ObserveIn(p *Histogram, v float64, ex *Exemplar, now time.Time) {
+	p.lastSeen = now
+	if p.overflow {
+		h.overflows++
+	}
 	p.counts[sort.SearchFloat64s(h.bounds, v)]++
 	p.count++
 	p.sum += v
