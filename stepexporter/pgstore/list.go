@@ -40,15 +40,26 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
 		}
 		where = append(where, frag)
 	}
-	for _, f := range []struct{ col, v string }{{`"agent_id"`, q.AgentID}, {`"run_id"`, q.RunID},
-		{`"model"`, q.Model}, {`"project_id"`, q.ProjectID}, {`"feedback"`, q.Feedback},
-		{`"conversation_id"`, q.ConversationID}, {`"provider_name"`, q.ProviderName}, {`"finish_reason"`, q.FinishReason}} {
-		if f.v != "" {
-			add(f.col+" = $?", f.v)
+	for _, f := range []struct{ col, v string }{{"agent_id", q.AgentID}, {"run_id", q.RunID},
+		{"model", q.Model}, {"project_id", q.ProjectID}, {"feedback", q.Feedback},
+		{"conversation_id", q.ConversationID}, {"provider_name", q.ProviderName}, {"finish_reason", q.FinishReason}} {
+		switch {
+		case f.v == "":
+		case slices.Contains(prefixFilters, f.col):
+			// The order index holds prefixKey (indexes.go): compare it, so
+			// that the index serves, and the column, so that only the value matches.
+			col := quote(f.col)
+			add(prefixKey(col)+" = "+prefixKey("$?")+" AND "+col+" = $?", f.v, f.v)
+		default:
+			add(quote(f.col)+" = $?", f.v)
 		}
 	}
-	if q.Status != "" {
-		add(`"status"::text = upper($?)`, q.Status) // Letta's enum holds member names
+	if c := s.target["status"]; q.Status != "" && c.enum {
+		// Letta's enum holds member names. Compared as the enum, so that the
+		// status order index serves; a name it lacks matches nothing.
+		add(`"status" = (SELECT e FROM unnest(enum_range(NULL::`+c.typ+`)) e WHERE e::text = upper($?))`, q.Status)
+	} else if q.Status != "" {
+		add(`"status"::text = upper($?)`, q.Status)
 	}
 	if q.HasFeedback != nil {
 		where = append(where, map[bool]string{true: `"feedback" IS NOT NULL`, false: `"feedback" IS NULL`}[*q.HasFeedback])

@@ -109,6 +109,9 @@ func (s *Store) prepare(ctx context.Context, cfg *Config) error {
 				return err
 			}
 		}
+		if err := ensureIndexes(ctx, s.pool, cfg, target, s.logger); err != nil {
+			return fmt.Errorf("create_schema: indexes: %w", err)
+		}
 	}
 	s.target = target
 	s.plan = newUpsertPlan(s.table, target)
