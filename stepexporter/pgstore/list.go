@@ -52,6 +52,7 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
 // query, never their text. A cursor's sort key is read here.
 func (s *Store) listSQL(ctx context.Context, q store.Query) (string, []any, error) {
 	key := s.listKey()
+	ours := !lettaTable(s.target) // Letta's table has no prefix indexes, only ix_steps_run_id on the column
 	var where []string
 	var args []any
 	add := func(frag string, a ...any) {
@@ -66,17 +67,17 @@ func (s *Store) listSQL(ctx context.Context, q store.Query) (string, []any, erro
 		{"conversation_id", q.ConversationID}, {"provider_name", q.ProviderName}, {"finish_reason", q.FinishReason}} {
 		switch {
 		case f.v == "":
-		case slices.Contains(prefixFilters, f.col) && len(f.v) < prefixChars:
+		case !ours || !slices.Contains(prefixFilters, f.col):
+			add(quote(f.col)+" = $?", f.v)
+		case len(f.v) < prefixChars:
 			// The order index holds prefixKey (indexes.go). A value of fewer
 			// bytes (so fewer characters) than the prefix equals the column
 			// exactly when it equals its prefix, and the planner's statistics
 			// of the index expression then price the one condition right.
 			add(prefixKey(quote(f.col))+" = $?", f.v)
-		case slices.Contains(prefixFilters, f.col):
+		default:
 			col := quote(f.col)
 			add(prefixKey(col)+" = "+prefixKey("$?")+" AND "+col+" = $?", f.v, f.v)
-		default:
-			add(quote(f.col)+" = $?", f.v)
 		}
 	}
 	if c := s.target["status"]; q.Status != "" && c.enum {
@@ -94,7 +95,11 @@ func (s *Store) listSQL(ctx context.Context, q store.Query) (string, []any, erro
 	if q.HasFeedback != nil {
 		// The same as on the column, in the order index's terms, so that it
 		// can serve when feedback is rare.
-		where = append(where, prefixKey(`"feedback"`)+map[bool]string{true: ` IS NOT NULL`, false: ` IS NULL`}[*q.HasFeedback])
+		col := `"feedback"`
+		if ours {
+			col = prefixKey(col)
+		}
+		where = append(where, col+map[bool]string{true: ` IS NOT NULL`, false: ` IS NULL`}[*q.HasFeedback])
 	}
 	if len(q.TraceIDs) > 0 {
 		add(`"trace_id" = ANY($?::text[])`, q.TraceIDs)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -80,18 +81,7 @@ func TestEveryPageFilterIsServedByAnIndex(t *testing.T) {
 	}
 	for _, c := range cases {
 		c.q.Limit = 50
-		text, args, err := s.listSQL(ctx, c.q)
-		require.NoError(t, err)
-		var lines []string
-		rows, err := s.pool.Query(ctx, "EXPLAIN "+text, args...)
-		require.NoError(t, err)
-		for rows.Next() {
-			var l string
-			require.NoError(t, rows.Scan(&l))
-			lines = append(lines, l)
-		}
-		require.NoError(t, rows.Err())
-		plan := strings.Join(lines, "\n")
+		plan := explain(t, s, c.q)
 		t.Logf("%s:\n%s", c.name, plan)
 		assert.NotContains(t, plan, "Seq Scan", c.name)
 		assert.Regexp(t, `(on|using) `+cmp.Or(c.index, "ix_steps_")+`\w* `, plan, c.name)
@@ -99,4 +89,43 @@ func TestEveryPageFilterIsServedByAnIndex(t *testing.T) {
 			assert.NotContains(t, plan, "Sort", c.name)
 		}
 	}
+}
+
+// explain returns PostgreSQL's plan of List's statement for q.
+func explain(t *testing.T, s *Store, q store.Query) string {
+	t.Helper()
+	text, args, err := s.listSQL(context.Background(), q)
+	require.NoError(t, err)
+	rows, err := s.pool.Query(context.Background(), "EXPLAIN "+text, args...)
+	require.NoError(t, err)
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	return strings.Join(lines, "\n")
+}
+
+// TestRunFilterOnLettasTableReadsLettasIndex: Letta's table has none of
+// our indexes, only ix_steps_run_id on the bare column, and List compares
+// the bare column there, so that index still serves.
+func TestRunFilterOnLettasTableReadsLettasIndex(t *testing.T) {
+	dsn := testDSN(t)
+	schema := freshSchema(t, dsn)
+	conn := adminConn(t, dsn)
+	ctx := context.Background()
+	_, err := conn.Exec(ctx, sprintf(lettaStepsDDL, quote(schema)))
+	require.NoError(t, err)
+	table := quote(schema, "steps")
+	_, err = conn.Exec(ctx, `INSERT INTO `+table+` (id, agent_id, run_id, status, tags, created_at)
+		SELECT 'step-' || g, 'agent-' || g % 100, CASE WHEN g % 1000 = 0 THEN 'run-11111111-1111-4111-8111-111111111111' END,
+		'SUCCESS', '[]', to_timestamp(1750000000 + g) FROM generate_series(1, 20000) g`)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "ANALYZE "+table)
+	require.NoError(t, err)
+	s := openStore(t, testConfig(dsn, schema))
+	plan := explain(t, s, store.Query{RunID: "run-11111111-1111-4111-8111-111111111111", Limit: 50})
+	t.Log(plan)
+	require.Contains(t, plan, "ix_steps_run_id")
+	require.NotContains(t, plan, "Seq Scan")
+	got, err := s.List(ctx, store.Query{RunID: "run-11111111-1111-4111-8111-111111111111", Limit: 50})
+	require.NoError(t, err)
+	require.Len(t, got, 20)
 }
