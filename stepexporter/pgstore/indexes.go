@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
@@ -15,19 +16,19 @@ import (
 // size exceeds btree version 4 maximum"), so an index on a bare text column
 // rejects a step with an absurdly long model or agent id, and cannot even
 // be built on a table that already holds one. The indexes below never hold
-// unbounded text: equality lookups use hash indexes, which take any length,
-// and the ordered indexes steps serve pages with hold at most prefixChars
-// characters of the filtered column, which List compares besides the
-// column itself.
+// unbounded text: they hold at most prefixChars characters of a text
+// column, which List compares besides the column itself. Hash indexes take
+// any length too, but an insert walks the overflow pages that the entries
+// of its key fill, so a key with many rows (one agent's, or the one run and
+// trace of BenchmarkPostgresUpsert) makes writes quadratic.
 
-// prefixChars is how many characters of a filter column the order indexes
-// hold: at most 1 kB in UTF-8, which leaves an id of about 1.6 kB room in
+// prefixChars is how many characters of a text column the indexes hold: at most 1 kB in UTF-8, which leaves an id of about 1.6 kB room in
 // the entry, and far longer than any real model, agent or run id, so
 // values only share a key when they are absurd.
 const prefixChars = 256
 
-// prefixKey is the order indexes' key for col (quoted), and the left side
-// of List's comparison with it.
+// prefixKey is the indexes' key for col (quoted), and the left side of
+// List's comparison with it.
 func prefixKey(col string) string {
 	return "left(" + col + ", " + strconv.Itoa(prefixChars) + ")"
 }
@@ -37,10 +38,10 @@ func prefixKey(col string) string {
 const orderKey = `COALESCE("start_time", to_timestamp(0))`
 
 // tableIndex is one index a table of ours has. Its name follows Letta's
-// ix_<table>_<column>, so the run_id index has Letta's name.
+// ix_<table>_<column>.
 type tableIndex struct {
 	name   string   // unquoted, cut to maxIdentifier
-	method string   // pg_am.amname: btree or hash
+	method string   // pg_am.amname
 	keys   string   // the key list, quoted
 	cols   []string // the columns it needs
 	// exprFirst: its first key is an expression. It tells an order index
@@ -53,12 +54,11 @@ type tableIndex struct {
 // are on prefixKey. status is an enum and keeps its bare column.
 var prefixFilters = []string{"agent_id", "run_id", "conversation_id", "model", "provider_name", "finish_reason", "feedback"}
 
-// tableIndexes lists the indexes of a table of ours, once per name.
-// Letta itself has only ix_steps_run_id; the exporter's users look steps
-// up by trace, agent and time (hash indexes serve their equality on any
-// length), and List (steps serve) reads the whole table, or the steps of
-// one value of each of the page's filters, in (start_time, id) order from
-// an order index, so that a rare or absent value never scans the table.
+// tableIndexes lists the indexes of a table of ours, once per name. List
+// (steps serve) reads the whole table, or the steps of one value of each
+// of the page's filters, in (start_time, id) order from an order index, so
+// that a rare or absent value never scans the table; the trace_ids filter
+// reads ix_<table>_trace_id and sorts the few steps of those traces.
 func tableIndexes(table string) []tableIndex {
 	var out []tableIndex
 	add := func(ix tableIndex) {
@@ -70,9 +70,7 @@ func tableIndexes(table string) []tableIndex {
 		}
 		out = append(out, ix)
 	}
-	for _, col := range []string{"trace_id", "agent_id", "run_id"} {
-		add(tableIndex{name: col, method: "hash", keys: quote(col), cols: []string{col}})
-	}
+	add(tableIndex{name: "trace_id", method: "btree", keys: prefixKey(quote("trace_id")), cols: []string{"trace_id"}, exprFirst: true})
 	add(tableIndex{name: "start_time", method: "btree", keys: quote("start_time"), cols: []string{"start_time"}})
 	add(tableIndex{name: "order", method: "btree", keys: orderKey + `, "id"`, cols: []string{"start_time"}, exprFirst: true})
 	for _, col := range prefixFilters {
@@ -80,6 +78,22 @@ func tableIndexes(table string) []tableIndex {
 			cols: []string{col, "start_time"}, exprFirst: true})
 	}
 	add(tableIndex{name: "status_order", method: "btree", keys: `"status", ` + orderKey + `, "id"`, cols: []string{"status", "start_time"}})
+	return out
+}
+
+// obsoleteIndexes are the indexes of earlier versions that table has and
+// tableIndexes no longer makes: the btrees on the bare agent_id and run_id,
+// which refused long ids and whose lookups their order indexes serve.
+// (Letta's own table keeps its ix_steps_run_id: ensureIndexes leaves
+// Letta's table alone.)
+func obsoleteIndexes(have map[string]indexShape, table string) []string {
+	var out []string
+	for _, col := range []string{"agent_id", "run_id"} {
+		name := indexName(table, col)
+		if _, ok := have[name]; ok && !slices.ContainsFunc(tableIndexes(table), func(ix tableIndex) bool { return ix.name == name }) {
+			out = append(out, name) // unless a long table name cut a current index's name to this one
+		}
+	}
 	return out
 }
 
@@ -133,19 +147,19 @@ next:
 }
 
 // ensureIndexes brings the indexes of a table of ours to tableIndexes: it
-// creates the missing ones and replaces an earlier version's btree on a
-// bare text column. Letta's table is never touched. An index the server
-// refuses (a row whose id alone is too long for a btree entry, or a role
-// that does not own the table) is logged with its statement and left out:
-// List answers the same without it, only slower, so the exporter starts.
-// Only a lost connection fails.
+// drops the obsolete ones, creates the missing ones and replaces an earlier
+// version's btree on a bare text column. Letta's table is never touched. A
+// statement the server refuses (an index entry too long because of a row's
+// id alone, or a role that does not own the table) is undone alone and
+// logged: List answers the same without that index, only slower, so the
+// exporter starts. Only a lost connection fails.
 func ensureIndexes(ctx context.Context, pool *pgxpool.Pool, cfg *Config, cols map[string]targetColumn, logger *zap.Logger) error {
 	if lettaTable(cols) {
 		return nil
 	}
 	table := quote(cfg.Schema, cfg.Table)
 	have, err := readIndexes(ctx, pool, table)
-	if err != nil || len(missingIndexes(have, cfg, cols)) == 0 {
+	if err != nil || (len(missingIndexes(have, cfg, cols)) == 0 && len(obsoleteIndexes(have, cfg.Table)) == 0) {
 		return err // no lock and no transaction when all are there
 	}
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
@@ -156,24 +170,36 @@ func ensureIndexes(ctx context.Context, pool *pgxpool.Pool, cfg *Config, cols ma
 		if err != nil {
 			return err
 		}
-		for _, ix := range missingIndexes(have, cfg, cols) {
-			create := ix.createIndexSQL(table)
-			err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error { // a savepoint: a refusal undoes only this index
-				if _, ok := have[ix.name]; ok {
-					if _, err := sp.Exec(ctx, "DROP INDEX "+quote(cfg.Schema, ix.name)); err != nil {
+		// try runs stmts in a savepoint, so that a refusal undoes only them.
+		try := func(index string, stmts ...string) error {
+			err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+				for _, q := range stmts {
+					if _, err := sp.Exec(ctx, q); err != nil {
 						return err
 					}
 				}
-				_, err := sp.Exec(ctx, create)
-				return err
+				return nil
 			})
 			var pg *pgconn.PgError
-			if err != nil && !errors.As(err, &pg) {
+			if err != nil && errors.As(err, &pg) {
+				logger.Warn("create_schema: an index of the steps table could not be brought up to date; steps serve still answers, maybe more slowly. Run the statements by hand once the cause is fixed",
+					zap.String("table", table), zap.String("index", index), zap.Strings("statements", stmts), zap.Error(err))
+				return nil
+			}
+			return err
+		}
+		for _, name := range obsoleteIndexes(have, cfg.Table) {
+			if err := try(name, "DROP INDEX "+quote(cfg.Schema, name)); err != nil {
 				return err
 			}
-			if err != nil {
-				logger.Warn("create_schema: an index of the steps table could not be made; steps serve still answers, more slowly. Run the statement by hand once the cause is fixed",
-					zap.String("table", table), zap.String("index", ix.name), zap.String("statement", create), zap.Error(err))
+		}
+		for _, ix := range missingIndexes(have, cfg, cols) {
+			var stmts []string
+			if _, ok := have[ix.name]; ok {
+				stmts = append(stmts, "DROP INDEX "+quote(cfg.Schema, ix.name))
+			}
+			if err := try(ix.name, append(stmts, ix.createIndexSQL(table))...); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -101,8 +101,15 @@ func (s *Store) listSQL(ctx context.Context, q store.Query) (string, []any, erro
 		}
 		where = append(where, col+map[bool]string{true: ` IS NOT NULL`, false: ` IS NULL`}[*q.HasFeedback])
 	}
-	if len(q.TraceIDs) > 0 {
+	switch {
+	case len(q.TraceIDs) == 0:
+	case !ours:
 		add(`"trace_id" = ANY($?::text[])`, q.TraceIDs)
+	case !slices.ContainsFunc(q.TraceIDs, func(id string) bool { return len(id) >= prefixChars }):
+		add(prefixKey(`"trace_id"`)+` = ANY($?::text[])`, q.TraceIDs) // as a short filter value above
+	default:
+		add(prefixKey(`"trace_id"`)+` = ANY(ARRAY(SELECT `+prefixKey("v")+` FROM unnest($?::text[]) v)) AND "trace_id" = ANY($?::text[])`,
+			q.TraceIDs, q.TraceIDs)
 	}
 	if len(q.Tags) > 0 {
 		b, _ := json.Marshal(q.Tags) // strings: cannot fail

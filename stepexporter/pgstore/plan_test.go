@@ -26,7 +26,7 @@ const planRows = 100_000
 // filter's own index. Where the page's order comes from an index (every
 // equality filter but trace_ids, the dates, the cursors) the plan reads it
 // in that order and sorts nothing, so a page of a common value stops after
-// the page; trace_ids reads its hash index and sorts the few steps of
+// the page; trace_ids reads its index and sorts the few steps of
 // those traces. The plans are logged (go test -v).
 func TestEveryPageFilterIsServedByAnIndex(t *testing.T) {
 	s := openFresh(t)
@@ -74,6 +74,7 @@ func TestEveryPageFilterIsServedByAnIndex(t *testing.T) {
 		{"status common", store.Query{Status: "failed"}, "", true},
 		{"status absent", store.Query{Status: "cancelled"}, ix("status_order"), false},
 		{"trace_ids", store.Query{TraceIDs: []string{"c4ca4238a0b923820dcc509a6f75849b", "absent"}}, ix("trace_id"), false},
+		{"trace_ids long", store.Query{TraceIDs: []string{"c4ca4238a0b923820dcc509a6f75849b", absent}}, ix("trace_id"), false},
 		{"start_date", store.Query{Start: at}, ix("order"), true},
 		{"dates ascending", store.Query{Start: at, End: at.Add(time.Hour), Ascending: true}, ix("order"), true},
 		{"after", store.Query{After: "step-1000"}, ix("order"), true},

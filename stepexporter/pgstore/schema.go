@@ -33,9 +33,8 @@ func render(name string, data any) (string, error) {
 	return b.String(), nil
 }
 
-// indexName follows Letta's ix_<table>_<column>, so Letta's own
-// ix_steps_run_id is recognised rather than duplicated, cut to the
-// server's identifier length.
+// indexName follows Letta's ix_<table>_<column>, cut to the server's
+// identifier length.
 func indexName(table, col string) string {
 	n := "ix_" + table + "_" + col
 	if len(n) > maxIdentifier {
