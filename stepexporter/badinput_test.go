@@ -2,8 +2,6 @@ package stepexporter
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -27,6 +25,7 @@ import (
 	"github.com/agentsteps/collector/stepexporter/pgstore"
 	"github.com/agentsteps/collector/stepexporter/sqlitestore"
 	"github.com/agentsteps/collector/stepexporter/store"
+	"github.com/agentsteps/collector/stepexporter/storetest"
 )
 
 const (
@@ -60,7 +59,7 @@ func deepSlice() any {
 func absurdSpans() []spanSpec {
 	return []spanSpec{
 		{anchor: goodStep(goodID)},
-		{anchor: &step.Step{ID: "step-huge-" + incompressible(8000), Model: "m"}},
+		{anchor: &step.Step{ID: "step-huge-" + storetest.Incompressible(8000), Model: "m"}},
 		{anchor: &step.Step{ID: "s", Model: strings.Repeat("m", hugeText), ErrorData: &step.ErrorData{Message: strings.Repeat("e", hugeText)}}},
 		{anchor: &step.Step{ID: "step-utf8-\xff\xfe", Model: "gpt-\xc3\x28", Tags: []string{"\xff", "ok"},
 			ErrorData: &step.ErrorData{Message: "nul\x00byte", Details: "{\"a\": \"\xff\"}"}}},
@@ -72,18 +71,6 @@ func absurdSpans() []spanSpec {
 		{raw: map[string]any{"step.id": 12345, "step.start_time": -1}},
 		{raw: map[string]any{"step.patches": []any{deepSlice(), map[string]any{"id": ""}, "not a map"}}},
 	}
-}
-
-// incompressible is n bytes of hex that no compression shrinks, so that
-// PostgreSQL's limit on an index entry (about 2.7 kB) is really met.
-func incompressible(n int) string {
-	var b strings.Builder
-	sum := sha256.Sum256(nil)
-	for b.Len() < n {
-		sum = sha256.Sum256(sum[:])
-		b.WriteString(hex.EncodeToString(sum[:]))
-	}
-	return b.String()[:n]
 }
 
 // backendUnderTest writes with one backend and reads back what it stored.
@@ -238,7 +225,7 @@ func TestPostgresIDTooLongForTheIndexIsRejectedAlone(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err := exp.ConsumeTraces(ctx, traces(t, spanSpec{anchor: goodStep(goodID)},
-		spanSpec{anchor: &step.Step{ID: "step-" + incompressible(8000)}}))
+		spanSpec{anchor: &step.Step{ID: "step-" + storetest.Incompressible(8000)}}))
 	require.True(t, consumererror.IsPermanent(err), "%v", err)
 	require.ErrorContains(t, err, "1 record(s) rejected")
 	require.NoError(t, returnsWithin(t, 10*time.Second, "Shutdown", func() error { return exp.Shutdown(ctx) }))

@@ -122,6 +122,27 @@ func TestListAnswersLettasFiltersAsTheStore(t *testing.T) {
 	})
 }
 
+// TestTenKilobyteModelAndAgentAreFoundByTheAPIFilter: a step whose model
+// and agent id are 10 kB (far over a PostgreSQL btree entry) is stored, and
+// GET /v1/steps/ finds it by each, and not the step whose values differ in
+// the last byte only.
+func TestTenKilobyteModelAndAgentAreFoundByTheAPIFilter(t *testing.T) {
+	eachStore(t, func(t *testing.T, s backend) {
+		srv, _ := serve(t, s, NewDefaultConfig())
+		long := storetest.Incompressible(storetest.LongText)
+		near := long[:len(long)-1] + "!"
+		_, err := s.Upsert(context.Background(), []step.Step{{ID: "step-long", Model: long, AgentID: long},
+			{ID: "step-near", Model: near, AgentID: near}})
+		require.NoError(t, err)
+		for _, query := range []string{"model=" + long, "agent_id=" + long, "model=" + long + "&agent_id=" + long} {
+			got := getSteps(t, srv.URL+"/v1/steps/?"+query)
+			require.Equal(t, []string{"step-long"}, stepIDs(got), "%.40s", query)
+			require.Equal(t, long, got[0].Model)
+		}
+		require.Equal(t, []string{"step-near"}, stepIDs(getSteps(t, srv.URL+"/v1/steps/?model="+url.QueryEscape(near))))
+	})
+}
+
 func TestRecordsAreInLettasStepShapeAndMarkupIsEscaped(t *testing.T) {
 	eachStore(t, func(t *testing.T, s backend) {
 		srv, _ := serve(t, s, NewDefaultConfig())

@@ -128,7 +128,3 @@ func (c column) incomingType() string {
 	}
 	return "text"
 }
-
-// Indexed columns, besides the primary key. Letta itself has only
-// ix_steps_run_id; the exporter's users look steps up by trace, agent and time.
-var indexed = []string{"trace_id", "agent_id", "run_id", "start_time"}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/agentsteps/collector/step"
 	"github.com/agentsteps/collector/stepexporter/store"
@@ -26,11 +27,32 @@ func (s *Store) listKey() string {
 	return `"created_at"`
 }
 
-// List returns the records q selects (store.StepReader). Each filter is a
-// constant fragment with a parameter; only which fragments are used
-// depends on the query, never their text.
+// List returns the records q selects (store.StepReader).
 func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
+	text, args, err := s.listSQL(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, text, args...)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	out, err := pgx.CollectRows(rows, s.scanStep)
+	if err != nil {
+		return nil, s.classify(err)
+	}
+	if q.Before != "" && q.After == "" {
+		slices.Reverse(out) // read backward from the cursor
+	}
+	return out, nil
+}
+
+// listSQL is List's statement and its arguments. Each filter is a constant
+// fragment with a parameter; only which fragments are used depends on the
+// query, never their text. A cursor's sort key is read here.
+func (s *Store) listSQL(ctx context.Context, q store.Query) (string, []any, error) {
 	key := s.listKey()
+	ours := !lettaTable(s.target) // Letta's table has no prefix indexes, only ix_steps_run_id on the column
 	var where []string
 	var args []any
 	add := func(frag string, a ...any) {
@@ -40,21 +62,54 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
 		}
 		where = append(where, frag)
 	}
-	for _, f := range []struct{ col, v string }{{`"agent_id"`, q.AgentID}, {`"run_id"`, q.RunID},
-		{`"model"`, q.Model}, {`"project_id"`, q.ProjectID}, {`"feedback"`, q.Feedback},
-		{`"conversation_id"`, q.ConversationID}, {`"provider_name"`, q.ProviderName}, {`"finish_reason"`, q.FinishReason}} {
-		if f.v != "" {
-			add(f.col+" = $?", f.v)
+	for _, f := range []struct{ col, v string }{{"agent_id", q.AgentID}, {"run_id", q.RunID},
+		{"model", q.Model}, {"project_id", q.ProjectID}, {"feedback", q.Feedback},
+		{"conversation_id", q.ConversationID}, {"provider_name", q.ProviderName}, {"finish_reason", q.FinishReason}} {
+		switch {
+		case f.v == "":
+		case !ours || !slices.Contains(prefixFilters, f.col):
+			add(quote(f.col)+" = $?", f.v)
+		case len(f.v) < prefixChars:
+			// The order index holds prefixKey (indexes.go). A value of fewer
+			// bytes (so fewer characters) than the prefix equals the column
+			// exactly when it equals its prefix, and the planner's statistics
+			// of the index expression then price the one condition right.
+			add(prefixKey(quote(f.col))+" = $?", f.v)
+		default:
+			col := quote(f.col)
+			add(prefixKey(col)+" = "+prefixKey("$?")+" AND "+col+" = $?", f.v, f.v)
 		}
 	}
-	if q.Status != "" {
-		add(`"status"::text = upper($?)`, q.Status) // Letta's enum holds member names
+	if c := s.target["status"]; q.Status != "" && c.enum {
+		// Letta's enum holds member names. Compared as the enum, with the
+		// value itself, so that the planner prices it and the status order
+		// index serves; a name the enum lacks matches nothing.
+		if label := strings.ToUpper(q.Status); slices.Contains(s.statusLabels, label) {
+			add(`"status" = $?::`+c.typ, label)
+		} else {
+			where = append(where, "FALSE")
+		}
+	} else if q.Status != "" {
+		add(`"status"::text = upper($?)`, q.Status)
 	}
 	if q.HasFeedback != nil {
-		where = append(where, map[bool]string{true: `"feedback" IS NOT NULL`, false: `"feedback" IS NULL`}[*q.HasFeedback])
+		// The same as on the column, in the order index's terms, so that it
+		// can serve when feedback is rare.
+		col := `"feedback"`
+		if ours {
+			col = prefixKey(col)
+		}
+		where = append(where, col+map[bool]string{true: ` IS NOT NULL`, false: ` IS NULL`}[*q.HasFeedback])
 	}
-	if len(q.TraceIDs) > 0 {
+	switch {
+	case len(q.TraceIDs) == 0:
+	case !ours:
 		add(`"trace_id" = ANY($?::text[])`, q.TraceIDs)
+	case !slices.ContainsFunc(q.TraceIDs, func(id string) bool { return len(id) >= prefixChars }):
+		add(prefixKey(`"trace_id"`)+` = ANY($?::text[])`, q.TraceIDs) // as a short filter value above
+	default:
+		add(prefixKey(`"trace_id"`)+` = ANY(ARRAY(SELECT `+prefixKey("v")+` FROM unnest($?::text[]) v)) AND "trace_id" = ANY($?::text[])`,
+			q.TraceIDs, q.TraceIDs)
 	}
 	if len(q.Tags) > 0 {
 		b, _ := json.Marshal(q.Tags) // strings: cannot fail
@@ -76,10 +131,10 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
 		var t time.Time
 		err := s.pool.QueryRow(ctx, "SELECT "+key+" FROM "+s.table+` WHERE "id" = $1`, c.id).Scan(&t)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, store.ErrUnknownCursor
+			return "", nil, store.ErrUnknownCursor
 		}
 		if err != nil {
-			return nil, s.classify(err)
+			return "", nil, s.classify(err)
 		}
 		op := "<"
 		if c.after == q.Ascending {
@@ -98,18 +153,7 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
 	}
 	args = append(args, max(q.Limit, 1))
 	text += fmt.Sprintf(` ORDER BY %s%s, "id"%s LIMIT $%d`, key, dir, dir, len(args))
-	rows, err := s.pool.Query(ctx, text, args...)
-	if err != nil {
-		return nil, s.classify(err)
-	}
-	out, err := pgx.CollectRows(rows, s.scanStep)
-	if err != nil {
-		return nil, s.classify(err)
-	}
-	if backward {
-		slices.Reverse(out)
-	}
-	return out, nil
+	return text, args, nil
 }
 
 // SetFeedback sets a step's feedback and tags (store.StepReader). On a
@@ -139,4 +183,13 @@ func (s *Store) SetFeedback(ctx context.Context, id, feedback string, tags []str
 		return false, s.classify(err)
 	}
 	return tag.RowsAffected() > 0, nil
+}
+
+// readEnumLabels returns the labels of the enum typ (format_type).
+func readEnumLabels(ctx context.Context, pool *pgxpool.Pool, typ string) ([]string, error) {
+	rows, err := pool.Query(ctx, "SELECT enumlabel FROM pg_enum WHERE enumtypid = $1::regtype", typ)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }

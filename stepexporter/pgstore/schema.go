@@ -21,10 +21,9 @@ var templates = template.Must(template.ParseFS(sqlFiles, "sql/*.sql"))
 // incomingTable is the per-connection temporary table that COPY fills.
 const incomingTable = "agentsteps_incoming"
 
-// ddlColumn and ddlIndex are what the SQL templates see: every name is
+// ddlColumn is what the SQL templates see of a column: its name is
 // already quoted.
 type ddlColumn struct{ Name, Type string }
-type ddlIndex struct{ Name, Column string }
 
 func render(name string, data any) (string, error) {
 	var b bytes.Buffer
@@ -34,9 +33,8 @@ func render(name string, data any) (string, error) {
 	return b.String(), nil
 }
 
-// indexName follows Letta's ix_<table>_<column>, so Letta's own
-// ix_steps_run_id is recognised rather than duplicated, cut to the
-// server's identifier length.
+// indexName follows Letta's ix_<table>_<column>, cut to the server's
+// identifier length.
 func indexName(table, col string) string {
 	n := "ix_" + table + "_" + col
 	if len(n) > maxIdentifier {
@@ -51,7 +49,7 @@ func createTableSQL(cfg *Config) (string, error) {
 	data := struct {
 		Schema, Enum, Table, PrimaryKey string
 		Columns                         []ddlColumn
-		Indexes, OrderIndexes           []ddlIndex
+		Indexes                         []string // CREATE INDEX statements
 	}{Schema: quote(cfg.Schema), Enum: enum, Table: quote(cfg.Schema, cfg.Table), PrimaryKey: quote(indexName(cfg.Table, "pkey"))}
 	if cfg.Table == "steps" {
 		data.PrimaryKey = quote("pk_steps_id") // Letta's name
@@ -63,26 +61,10 @@ func createTableSQL(cfg *Config) (string, error) {
 		}
 		data.Columns = append(data.Columns, ddlColumn{Name: quote(c.name), Type: typ})
 	}
-	for _, col := range indexed {
-		data.Indexes = append(data.Indexes, ddlIndex{Name: quote(indexName(cfg.Table, col)), Column: quote(col)})
+	for _, ix := range tableIndexes(cfg.Table) {
+		data.Indexes = append(data.Indexes, ix.createIndexSQL(data.Table))
 	}
-	data.OrderIndexes = orderIndexes(cfg.Table)
 	return render("create_table.sql", data)
-}
-
-// orderKey is List's sort key on a table of ours: rows without a
-// start_time sort first. The order indexes are on the same expression.
-const orderKey = `COALESCE("start_time", to_timestamp(0))`
-
-// orderIndexes serve List (steps serve): the whole table, or the steps of
-// one value of each of the page's filters, in (start_time, id) order, so
-// that a rare or absent value never scans the table.
-func orderIndexes(table string) []ddlIndex {
-	out := []ddlIndex{{Name: quote(indexName(table, "order")), Column: orderKey + `, "id"`}}
-	for _, col := range []string{"agent_id", "run_id", "conversation_id", "model", "provider_name", "status", "finish_reason", "feedback"} {
-		out = append(out, ddlIndex{Name: quote(indexName(table, col+"_order")), Column: quote(col) + ", " + orderKey + `, "id"`})
-	}
-	return out
 }
 
 func incomingTableSQL() (string, error) {
@@ -164,6 +146,7 @@ func addNewColumns(ctx context.Context, tx pgx.Tx, cfg *Config) error {
 type targetColumn struct {
 	typ     string // format_type, usable in a cast
 	notNull bool
+	enum    bool // typ is an enum (Letta's stepstatus)
 	ref     *foreignKey
 }
 
@@ -175,8 +158,9 @@ type foreignKey struct{ table, column string }
 // has a unique index, which ON CONFLICT (id) needs.
 func inspectTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config) (map[string]targetColumn, error) {
 	name := quote(cfg.Schema, cfg.Table)
-	rows, err := pool.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
-		FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, name)
+	rows, err := pool.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, t.typtype = 'e'
+		FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, name)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +168,7 @@ func inspectTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config) (map[str
 	for rows.Next() {
 		var n string
 		var c targetColumn
-		if err := rows.Scan(&n, &c.typ, &c.notNull); err != nil {
+		if err := rows.Scan(&n, &c.typ, &c.notNull, &c.enum); err != nil {
 			return nil, err
 		}
 		cols[n] = c
@@ -246,8 +230,8 @@ func readForeignKeys(ctx context.Context, pool *pgxpool.Pool, name string, cols 
 
 // migrateTable brings a table this store made in an earlier version up to
 // date: it adds the stages column and turns NULL tags into [], and adds
-// feedback_set_at with the indexes steps serve lists by. Letta's table is
-// never altered.
+// feedback_set_at (ensureIndexes adds the indexes steps serve lists by).
+// Letta's table is never altered.
 func migrateTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config, cols map[string]targetColumn) (bool, error) {
 	_, hasStages := cols["stages"]
 	_, hasFeedbackSetAt := cols["feedback_set_at"]
@@ -261,11 +245,6 @@ func migrateTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config, cols map
 		}
 		stmts := []string{"ALTER TABLE " + table + ` ADD COLUMN IF NOT EXISTS "stages" JSON`,
 			"ALTER TABLE " + table + ` ADD COLUMN IF NOT EXISTS "feedback_set_at" TIMESTAMPTZ`}
-		if _, ok := cols["start_time"]; ok {
-			for _, ix := range orderIndexes(cfg.Table) {
-				stmts = append(stmts, "CREATE INDEX IF NOT EXISTS "+ix.Name+" ON "+table+" ("+ix.Column+")")
-			}
-		}
 		if _, ok := cols["tags"]; ok && !hasStages {
 			stmts = append(stmts, "UPDATE "+table+` SET "tags" = '[]' WHERE "tags" IS NULL`)
 		}

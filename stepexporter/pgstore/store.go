@@ -21,14 +21,17 @@ import (
 // Store is the PostgreSQL backend. It is safe for concurrent use: each
 // Upsert runs on its own pooled connection.
 type Store struct {
-	pool     *pgxpool.Pool
-	table    string // quoted schema.table
-	target   map[string]targetColumn
-	plan     upsertPlan
-	copyCols []string
-	redact   redactor
-	logger   *zap.Logger
-	pricing  *pricing.Engine // re-prices merged rows (cost.go); nil: off
+	pool   *pgxpool.Pool
+	table  string // quoted schema.table
+	target map[string]targetColumn
+	// statusLabels are the labels of the status column's enum, which
+	// List compares with.
+	statusLabels []string
+	plan         upsertPlan
+	copyCols     []string
+	redact       redactor
+	logger       *zap.Logger
+	pricing      *pricing.Engine // re-prices merged rows (cost.go); nil: off
 }
 
 var (
@@ -108,6 +111,14 @@ func (s *Store) prepare(ctx context.Context, cfg *Config) error {
 			if target, err = inspectTable(ctx, s.pool, cfg); err != nil {
 				return err
 			}
+		}
+		if err := ensureIndexes(ctx, s.pool, cfg, target, s.logger); err != nil {
+			return fmt.Errorf("create_schema: indexes: %w", err)
+		}
+	}
+	if c := target["status"]; c.enum {
+		if s.statusLabels, err = readEnumLabels(ctx, s.pool, c.typ); err != nil {
+			return err
 		}
 	}
 	s.target = target

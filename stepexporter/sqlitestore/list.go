@@ -49,6 +49,24 @@ const (
 
 // List returns the records q selects (store.StepReader).
 func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
+	text, args, err := s.listSQL(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := scanSteps(rows)
+	if q.Before != "" && q.After == "" {
+		slices.Reverse(out) // read backward from the cursor
+	}
+	return out, err
+}
+
+// listSQL is List's statement and its arguments; a cursor's sort key is
+// read here.
+func (s *Store) listSQL(ctx context.Context, q store.Query) (string, []any, error) {
 	var where []string
 	var args []any
 	add := func(frag string, a ...any) { where = append(where, frag); args = append(args, a...) }
@@ -86,9 +104,9 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
 		var key int64
 		if err := s.db.QueryRowContext(ctx, cursorSQL, c.id).Scan(&key); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return nil, store.ErrUnknownCursor
+				return "", nil, store.ErrUnknownCursor
 			}
-			return nil, err
+			return "", nil, err
 		}
 		if c.after == q.Ascending {
 			add(whereAfterAsc, key, key, c.id)
@@ -106,15 +124,7 @@ func (s *Store) List(ctx context.Context, q store.Query) ([]step.Step, error) {
 	} else {
 		text += orderDesc
 	}
-	rows, err := s.db.QueryContext(ctx, text, append(args, max(q.Limit, 1))...)
-	if err != nil {
-		return nil, err
-	}
-	out, err := scanSteps(rows)
-	if backward {
-		slices.Reverse(out)
-	}
-	return out, err
+	return text, append(args, max(q.Limit, 1)), nil
 }
 
 // setFeedbackSQL marks the feedback as the API's, so that the upsert keeps

@@ -19,12 +19,14 @@ import (
 type OpenList func(t *testing.T) (store.Store, store.StepReader)
 
 // RunList checks store.StepReader: every filter, both orders and paging
-// both ways against Want, and feedback from the API surviving merges.
+// both ways against Want, feedback from the API surviving merges, and
+// values too long for a PostgreSQL btree entry.
 func RunList(t *testing.T, open OpenList) {
 	t.Run("ListAnswersAsTheReference", func(t *testing.T) { testList(t, open) })
 	t.Run("PagingVisitsEveryRecordOnceBothWays", func(t *testing.T) { testPaging(t, open) })
 	t.Run("UnknownCursorIsAnError", func(t *testing.T) { testUnknownCursor(t, open) })
 	t.Run("FeedbackFromTheAPIWinsOverLaterMerges", func(t *testing.T) { testFeedbackWins(t, open) })
+	t.Run("LongValuesAreStoredAndFoundByEveryFilter", func(t *testing.T) { testLongValues(t, open) })
 }
 
 // ListBase is the start_time of ListRecords' first record, a whole

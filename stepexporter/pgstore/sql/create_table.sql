@@ -25,9 +25,7 @@ CREATE TABLE IF NOT EXISTS {{.Table}} (
   "feedback_set_at" TIMESTAMPTZ,
   CONSTRAINT {{.PrimaryKey}} PRIMARY KEY ("id")
 );
+-- ensureIndexes (indexes.go) keeps the same indexes on a table that exists.
 {{range .Indexes}}
-CREATE INDEX IF NOT EXISTS {{.Name}} ON {{$.Table}} ({{.Column}});
-{{- end}}
-{{range .OrderIndexes}}
-CREATE INDEX IF NOT EXISTS {{.Name}} ON {{$.Table}} ({{.Column}});
+{{.}};
 {{- end}}
