@@ -74,7 +74,11 @@ func tableIndexes(table string) []tableIndex {
 	add(tableIndex{name: "start_time", method: "btree", keys: quote("start_time"), cols: []string{"start_time"}})
 	add(tableIndex{name: "order", method: "btree", keys: orderKey + `, "id"`, cols: []string{"start_time"}, exprFirst: true})
 	for _, col := range prefixFilters {
-		add(tableIndex{name: col + "_order", method: "btree", keys: prefixKey(quote(col)) + ", " + orderKey + `, "id"`,
+		name := col + "_order"
+		if col == "run_id" {
+			name = "run_id" // Letta's ix_steps_run_id, by name: it leads with run_id as Letta's does
+		}
+		add(tableIndex{name: name, method: "btree", keys: prefixKey(quote(col)) + ", " + orderKey + `, "id"`,
 			cols: []string{col, "start_time"}, exprFirst: true})
 	}
 	add(tableIndex{name: "status_order", method: "btree", keys: `"status", ` + orderKey + `, "id"`, cols: []string{"status", "start_time"}})
@@ -82,14 +86,17 @@ func tableIndexes(table string) []tableIndex {
 }
 
 // obsoleteIndexes are the indexes of earlier versions that table has and
-// tableIndexes no longer makes: the btrees on the bare agent_id and run_id,
-// which refused long ids and whose lookups their order indexes serve.
+// tableIndexes no longer makes: the btree on the bare agent_id, which
+// refused long ids and whose lookups its order index serves, and the run
+// order index of the version that named it ix_<table>_run_id_order (it is
+// ix_<table>_run_id now, Letta's name; the bare-column btree of that name
+// is rebuilt by ensureIndexes).
 // (Letta's own table keeps its ix_steps_run_id: ensureIndexes leaves
 // Letta's table alone.)
 func obsoleteIndexes(have map[string]indexShape, table string) []string {
 	var out []string
-	for _, col := range []string{"agent_id", "run_id"} {
-		name := indexName(table, col)
+	for _, old := range []string{"agent_id", "run_id_order"} {
+		name := indexName(table, old)
 		if _, ok := have[name]; ok && !slices.ContainsFunc(tableIndexes(table), func(ix tableIndex) bool { return ix.name == name }) {
 			out = append(out, name) // unless a long table name cut a current index's name to this one
 		}

@@ -58,7 +58,7 @@ func TestEveryPageFilterIsServedByAnIndex(t *testing.T) {
 		{"agent_id common", store.Query{AgentID: "agent-7"}, "", true},
 		{"agent_id absent", store.Query{AgentID: "agent-none"}, ix("agent_id_order"), false},
 		{"agent_id long absent", store.Query{AgentID: absent}, ix("agent_id"), false},
-		{"run_id rare", store.Query{RunID: "run-77"}, ix("run_id_order"), false},
+		{"run_id rare", store.Query{RunID: "run-77"}, ix("run_id"), false},
 		{"conversation_id rare", store.Query{ConversationID: "conv-77"}, ix("conversation_id_order"), false},
 		{"model common", store.Query{Model: "model-3"}, "", true},
 		{"model absent", store.Query{Model: "model-none"}, ix("model_order"), false},

@@ -42,7 +42,7 @@ func TestCreateSchemaTwiceIsIdempotent(t *testing.T) {
 	}
 	require.Equal(t, []string{"ix_steps_agent_id_order", "ix_steps_conversation_id_order",
 		"ix_steps_feedback_order", "ix_steps_finish_reason_order", "ix_steps_model_order", "ix_steps_order",
-		"ix_steps_provider_name_order", "ix_steps_run_id_order", "ix_steps_start_time",
+		"ix_steps_provider_name_order", "ix_steps_run_id", "ix_steps_start_time",
 		"ix_steps_status_order", "ix_steps_trace_id", "pk_steps_id"}, indexes)
 	var enum string
 	require.NoError(t, conn.QueryRow(context.Background(),
