@@ -40,16 +40,21 @@ type Engine struct {
 	rules  []*Rule
 	source string // "catalogue@<version>"
 
-	// found memoises lookups (a few models, many calls): an immutable map,
-	// replaced whole on a miss, so that reads take no lock.
+	// found memoises what a (provider, model, endpoint) resolves to (a few
+	// models and endpoints, many calls): an immutable map, replaced whole
+	// on a miss, so that reads take no lock. It stops growing at maxFound
+	// entries; later keys are resolved on every call.
 	found atomic.Pointer[map[findKey]found]
 	mu    sync.Mutex // serialises the replacements
 }
 
-type findKey struct{ provider, model string }
+type findKey struct{ provider, model, endpoint string }
+
+// found is one resolved key: the catalogue's model (nil: none) and whether
+// the endpoint is self-hosted.
 type found struct {
-	p *Provider
-	m *Model
+	m          *Model
+	selfHosted bool
 }
 
 const maxFound = 4096
@@ -76,7 +81,7 @@ func (e *Engine) Price(c Call) (cost Cost, ok bool) {
 
 // PriceByRule prices a call by the best matching user rule only.
 func (e *Engine) PriceByRule(c Call) (Cost, bool) {
-	if c.PromptTokens == nil && c.CompletionTokens == nil {
+	if len(e.rules) == 0 || (c.PromptTokens == nil && c.CompletionTokens == nil) {
 		return Cost{}, false
 	}
 	r := e.rule(c)
@@ -90,19 +95,8 @@ func (e *Engine) PriceByRule(c Call) (Cost, bool) {
 
 // PriceByCatalogue prices a call by the catalogue only.
 func (e *Engine) PriceByCatalogue(c Call) (Cost, bool) {
-	if e.cat == nil || c.Model == "" || SelfHosted(c.Endpoint) || (c.PromptTokens == nil && c.CompletionTokens == nil) {
-		return Cost{}, false
-	}
-	_, m := e.find(c.Provider, c.Model)
-	if m == nil {
-		return Cost{}, false
-	}
-	var arr [5]usageEntry
-	b, err := m.At(c.Start).price(c.usage(&arr))
-	if err != nil {
-		return Cost{}, false
-	}
-	return Cost{b, e.source}, true
+	q := e.quote(&c, false)
+	return q.Catalogue, q.HasCatalogue
 }
 
 // Quote is everything a step needs from the engine, found with one lookup:
@@ -114,23 +108,28 @@ type Quote struct {
 	ContextWindow         int64
 }
 
-// Quote prices a call both ways and gives its context window.
-func (e *Engine) Quote(c Call) Quote {
+// Quote prices a call both ways and gives its context window. With the
+// key resolved before, it neither allocates nor searches the catalogue.
+func (e *Engine) Quote(c Call) Quote { return e.quote(&c, true) }
+
+func (e *Engine) quote(c *Call, rules bool) Quote {
 	var q Quote
-	q.Rule, q.HasRule = e.PriceByRule(c)
+	if rules {
+		q.Rule, q.HasRule = e.PriceByRule(*c)
+	}
 	if e.cat == nil || c.Model == "" {
 		return q
 	}
-	_, m := e.find(c.Provider, c.Model)
-	if m == nil {
+	f := e.resolve(c.Provider, c.Model, c.Endpoint)
+	if f.m == nil {
 		return q
 	}
-	q.ContextWindow = m.ContextWindow
-	if SelfHosted(c.Endpoint) || (c.PromptTokens == nil && c.CompletionTokens == nil) {
+	q.ContextWindow = f.m.ContextWindow
+	if f.selfHosted || (c.PromptTokens == nil && c.CompletionTokens == nil) {
 		return q
 	}
 	var arr [5]usageEntry
-	if b, err := m.At(c.Start).price(c.usage(&arr)); err == nil {
+	if b, err := f.m.At(c.Start).price(c.usage(&arr)); err == nil {
 		q.Catalogue, q.HasCatalogue = Cost{b, e.source}, true
 	}
 	return q
@@ -142,28 +141,32 @@ func (e *Engine) ContextWindow(provider, model string) int64 {
 	if e.cat == nil || model == "" {
 		return 0
 	}
-	if _, m := e.find(provider, model); m != nil {
-		return m.ContextWindow
+	if f := e.resolve(provider, model, ""); f.m != nil {
+		return f.m.ContextWindow
 	}
 	return 0
 }
 
-func (e *Engine) find(provider, model string) (*Provider, *Model) {
-	k := findKey{provider, model}
+// resolve finds the catalogue model of a provider and model, and whether
+// the endpoint is self-hosted, once per key.
+func (e *Engine) resolve(provider, model, endpoint string) found {
+	k := findKey{provider, model, endpoint}
 	if f, hit := (*e.found.Load())[k]; hit {
-		return f.p, f.m
+		return f
 	}
 	var f found
-	f.p, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
+	_, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
+	f.selfHosted = SelfHosted(endpoint)
 	e.mu.Lock()
 	if old := *e.found.Load(); len(old) < maxFound {
 		next := make(map[findKey]found, len(old)+1)
 		maps.Copy(next, old)
-		next[k] = f
+		// Own copies: the key must not pin the buffer of the span it came from.
+		next[findKey{strings.Clone(provider), strings.Clone(model), strings.Clone(endpoint)}] = f
 		e.found.Store(&next)
 	}
 	e.mu.Unlock()
-	return f.p, f.m
+	return f
 }
 
 // usage lists the call's counts in arr, without allocating.
@@ -216,6 +219,10 @@ func SelfHosted(endpoint string) bool {
 		if strings.HasSuffix(host, s) {
 			return true
 		}
+	}
+	// Only what may be an address is parsed: ParseAddr's error allocates.
+	if c := host[0]; (c < '0' || c > '9') && !strings.Contains(host, ":") {
+		return false
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()
