@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,20 +42,22 @@ type Engine struct {
 	source string // "catalogue@<version>"
 
 	// found memoises what a (provider, model, endpoint) resolves to (a few
-	// models and endpoints, many calls): an immutable map, replaced whole
-	// on a miss, so that reads take no lock. It stops growing at maxFound
-	// entries; later keys are resolved on every call.
-	found atomic.Pointer[map[findKey]found]
-	mu    sync.Mutex // serialises the replacements
+	// models and endpoints, many calls), keyed by model and then searched by
+	// provider and endpoint, so that a lookup hashes one string. It is an
+	// immutable map, replaced whole on a miss, so that reads take no lock,
+	// and stops growing at maxFound entries; later keys are resolved on
+	// every call.
+	found  atomic.Pointer[map[string][]found]
+	nFound int        // entries in found, under mu
+	mu     sync.Mutex // serialises the replacements
 }
-
-type findKey struct{ provider, model, endpoint string }
 
 // found is one resolved key: the catalogue's model (nil: none) and whether
 // the endpoint is self-hosted.
 type found struct {
-	m          *Model
-	selfHosted bool
+	provider, endpoint string
+	m                  *Model
+	selfHosted         bool
 }
 
 const maxFound = 4096
@@ -62,7 +65,7 @@ const maxFound = 4096
 // New makes an engine over a catalogue (nil: none) and rules, tried first.
 func New(cat *Catalogue, rules []*Rule) *Engine {
 	e := &Engine{cat: cat, rules: rules}
-	e.found.Store(&map[findKey]found{})
+	e.found.Store(&map[string][]found{})
 	if cat != nil {
 		e.source = "catalogue@" + cat.Version
 	}
@@ -88,8 +91,8 @@ func (e *Engine) PriceByRule(c Call) (Cost, bool) {
 	if r == nil {
 		return Cost{}, false
 	}
-	var arr [5]usageEntry
-	b, err := r.prices.price(c.usage(&arr))
+	cc := c.counts()
+	b, err := r.prices.priceCall(&cc)
 	return Cost{b, "config"}, err == nil
 }
 
@@ -114,7 +117,7 @@ func (e *Engine) Quote(c Call) Quote { return e.quote(&c, true) }
 
 func (e *Engine) quote(c *Call, rules bool) Quote {
 	var q Quote
-	if rules {
+	if rules && len(e.rules) > 0 {
 		q.Rule, q.HasRule = e.PriceByRule(*c)
 	}
 	if e.cat == nil || c.Model == "" {
@@ -128,8 +131,8 @@ func (e *Engine) quote(c *Call, rules bool) Quote {
 	if f.selfHosted || (c.PromptTokens == nil && c.CompletionTokens == nil) {
 		return q
 	}
-	var arr [5]usageEntry
-	if b, err := f.m.At(c.Start).price(c.usage(&arr)); err == nil {
+	cc := c.counts()
+	if b, err := f.m.At(c.Start).priceCall(&cc); err == nil {
 		q.Catalogue, q.HasCatalogue = Cost{b, e.source}, true
 	}
 	return q
@@ -149,40 +152,28 @@ func (e *Engine) ContextWindow(provider, model string) int64 {
 
 // resolve finds the catalogue model of a provider and model, and whether
 // the endpoint is self-hosted, once per key.
-func (e *Engine) resolve(provider, model, endpoint string) found {
-	k := findKey{provider, model, endpoint}
-	if f, hit := (*e.found.Load())[k]; hit {
-		return f
-	}
-	var f found
-	_, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
-	f.selfHosted = SelfHosted(endpoint)
-	e.mu.Lock()
-	if old := *e.found.Load(); len(old) < maxFound {
-		next := make(map[findKey]found, len(old)+1)
-		maps.Copy(next, old)
-		// Own copies: the key must not pin the buffer of the span it came from.
-		next[findKey{strings.Clone(provider), strings.Clone(model), strings.Clone(endpoint)}] = f
-		e.found.Store(&next)
-	}
-	e.mu.Unlock()
-	return f
-}
-
-// usage lists the call's counts in arr, without allocating.
-func (c Call) usage(arr *[5]usageEntry) []usageEntry {
-	reg := units()
-	us := arr[:0]
-	for _, x := range [...]struct {
-		u *unit
-		v *int64
-	}{{reg.input, c.PromptTokens}, {reg.cacheRead, c.CachedInputTokens}, {reg.cacheWrite, c.CacheWriteTokens},
-		{reg.output, c.CompletionTokens}, {reg.reasoning, c.ReasoningTokens}} {
-		if x.v != nil && *x.v >= 0 {
-			us = append(us, usageEntry{x.u, float64(*x.v)})
+func (e *Engine) resolve(provider, model, endpoint string) *found {
+	fs := (*e.found.Load())[model]
+	for i := range fs {
+		if fs[i].provider == provider && fs[i].endpoint == endpoint {
+			return &fs[i]
 		}
 	}
-	return us
+	// Own copies: a key must not pin the buffer of the span it came from.
+	f := found{provider: strings.Clone(provider), endpoint: strings.Clone(endpoint), selfHosted: SelfHosted(endpoint)}
+	_, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.nFound >= maxFound {
+		return &f
+	}
+	old := *e.found.Load()
+	next := make(map[string][]found, len(old)+1)
+	maps.Copy(next, old)
+	next[strings.Clone(model)] = append(slices.Clip(old[model]), f)
+	e.found.Store(&next)
+	e.nFound++
+	return &f
 }
 
 // otelProviders maps OpenTelemetry gen_ai.provider.name values to catalogue

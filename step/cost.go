@@ -153,9 +153,12 @@ func (s *Step) PriceCost(e *pricing.Engine) {
 }
 
 func (s *Step) call() pricing.Call {
-	start := time.Now()
+	// time.Now only when needed: it costs more than pricing the step.
+	var start time.Time
 	if s.StartTime != 0 {
 		start = time.Unix(0, int64(s.StartTime))
+	} else {
+		start = time.Now()
 	}
 	return pricing.Call{
 		Provider: s.ProviderName, Model: s.Model, Endpoint: s.ModelEndpoint, Start: start,
