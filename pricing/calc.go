@@ -64,6 +64,9 @@ func newPriceSet(rates map[string]Price) *PriceSet {
 		return strings.Compare(a.u.usageKey, b.u.usageKey)
 	})
 	ps.err = ps.check(reg)
+	if ps.err == nil && len(ps.plan) > maxCallUnits {
+		ps.err = fmt.Errorf("%d priced units, more than the %d a price set may have", len(ps.plan), maxCallUnits)
+	}
 	ps.calls = compileCallPlan(reg, ps.plan)
 	return ps
 }

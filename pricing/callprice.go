@@ -3,12 +3,14 @@ package pricing
 import (
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // The step's five counts, as Call carries them: the only units a step
-// reports. A price set compiles, once, what it needs to price them, so
-// that a call is priced with a few array reads (priceCall) instead of the
-// registry searches of PriceSet.Price.
+// reports. A price set compiles, once, what it needs to price them into
+// one flat list (callPlan), so that pricing a call reads a few adjacent
+// cache lines, with no registry search: the processor prices every step,
+// in between other work that has evicted the catalogue from the caches.
 const (
 	slotInput = iota
 	slotCacheRead
@@ -17,6 +19,18 @@ const (
 	slotReasoning
 	nSlots
 )
+
+// slotPairs are the pairs of slots, by index, for callUnit.pairs.
+var slotPairs = func() (p [nSlots * (nSlots - 1) / 2][2]int) {
+	k := 0
+	for a := range nSlots {
+		for b := a + 1; b < nSlots; b++ {
+			p[k] = [2]int{a, b}
+			k++
+		}
+	}
+	return p
+}()
 
 // callCounts are a call's counts by slot; has marks the reported ones.
 type callCounts struct {
@@ -34,17 +48,40 @@ func (c Call) counts() callCounts {
 	return cc
 }
 
+// positive marks the reported counts above zero, and the pairs of them.
+func (cc *callCounts) positive() (pos uint8, pairs uint16) {
+	for i := range nSlots {
+		if cc.has&(1<<i) != 0 && cc.v[i] > 0 {
+			pos |= 1 << i
+		}
+	}
+	return pos, pairsOf[pos]
+}
+
+// pairsOf[pos] marks the slot pairs both of whose slots pos marks.
+var pairsOf = func() (t [1 << nSlots]uint16) {
+	for pos := range t {
+		for k, p := range slotPairs {
+			if pos&(1<<p[0]) != 0 && pos&(1<<p[1]) != 0 {
+				t[pos] |= 1 << k
+			}
+		}
+	}
+	return t
+}()
+
 func (r *registry) slotUnits() [nSlots]*unit {
 	return [nSlots]*unit{r.input, r.cacheRead, r.cacheWrite, r.output, r.reasoning}
 }
 
-// slotValue is valueOf for the five slots, compiled for one unit: which
-// slot it is (-1: none), the slots it contains, and the pairs of slots
-// that overlap exactly in it (a<<4 | b).
+// slotValue is valueOf compiled for one unit and the five slots: which
+// slot it is (-1: none), the slots it contains (a positive one without the
+// unit reported is an error), and the pairs of slots that overlap exactly
+// in it (both positive without it reported is an error).
 type slotValue struct {
 	slot  int8
 	parts uint8
-	pairs []uint8
+	pairs uint16
 }
 
 func compileSlotValue(reg *registry, u *unit) slotValue {
@@ -58,50 +95,63 @@ func compileSlotValue(reg *registry, u *unit) slotValue {
 			sv.parts |= 1 << i
 		}
 	}
-	for a := range su {
-		for b := a + 1; b < len(su); b++ {
-			x, y := su[a], su[b]
-			if compatible(x, y) && !x.contains(y) && !y.contains(x) && reg.join(x, y) == u {
-				sv.pairs = append(sv.pairs, uint8(a<<4|b))
-			}
+	for k, p := range slotPairs {
+		x, y := su[p[0]], su[p[1]]
+		if compatible(x, y) && !x.contains(y) && !y.contains(x) && reg.join(x, y) == u {
+			sv.pairs |= 1 << k
 		}
 	}
 	return sv
 }
 
-// value is valueOf on a call's counts; pos marks the positive ones.
-func (sv *slotValue) value(cc *callCounts, pos uint8, u *unit) (float64, error) {
+// value is valueOf on a call's counts.
+func (sv slotValue) value(cc *callCounts, pos uint8, pairs uint16, u *unit) (float64, error) {
 	if sv.slot >= 0 && cc.has&(1<<sv.slot) != 0 {
 		return cc.v[sv.slot], nil
 	}
 	if sv.parts&pos != 0 {
 		return 0, fmt.Errorf("missing usage %s with a positive part", u.usageKey)
 	}
-	for _, p := range sv.pairs {
-		if pos&(1<<(p>>4)) != 0 && pos&(1<<(p&15)) != 0 {
-			return 0, fmt.Errorf("missing usage %s with overlapping parts", u.usageKey)
-		}
+	if sv.pairs&pairs != 0 {
+		return 0, fmt.Errorf("missing usage %s with overlapping parts", u.usageKey)
 	}
 	return 0, nil
 }
 
-// callPlan is a price set compiled for calls: per plan entry, its value
-// and the earlier entries it contains; and the total input, for tiers.
+// callUnit is one priced unit of a plan, compiled: its rate, its value
+// and the earlier units inside it (a bitmask over the plan).
+type callUnit struct {
+	base     float64
+	per      float64
+	tiers    []Tier
+	u        *unit // for errors
+	value    slotValue
+	inner    uint16
+	dir      direction
+	reported bool
+}
+
+// callPlan is a price set's plan compiled for calls; input is the total
+// input's value, which picks the tier.
 type callPlan struct {
-	value []slotValue
-	inner [][]int
+	units []callUnit
 	input slotValue
 }
 
+// maxCallUnits bounds a plan's length for callUnit.inner; the catalogue's
+// largest price set has 8 keys. A longer one errs (see newPriceSet).
+const maxCallUnits = 16
+
 func compileCallPlan(reg *registry, plan []pricedUnit) callPlan {
-	cp := callPlan{value: make([]slotValue, len(plan)), inner: make([][]int, len(plan)), input: compileSlotValue(reg, reg.input)}
+	cp := callPlan{units: make([]callUnit, len(plan)), input: compileSlotValue(reg, reg.input)}
 	for i, x := range plan {
-		cp.value[i] = compileSlotValue(reg, x.u)
+		cu := callUnit{base: x.p.Base, per: x.u.per, tiers: x.p.Tiers, u: x.u, value: compileSlotValue(reg, x.u), dir: x.u.dir, reported: x.u.reported()}
 		for j := range i {
 			if y := plan[j].u; y.reported() && x.u.contains(y) {
-				cp.inner[i] = append(cp.inner[i], j)
+				cu.inner |= 1 << j
 			}
 		}
+		cp.units[i] = cu
 	}
 	return cp
 }
@@ -111,50 +161,47 @@ func (ps *PriceSet) priceCall(cc *callCounts) (Breakdown, error) {
 	if ps.err != nil {
 		return Breakdown{}, ps.err
 	}
-	var pos uint8
-	for i := range nSlots {
-		if cc.has&(1<<i) != 0 && cc.v[i] > 0 {
-			pos |= 1 << i
-		}
-	}
-	reg := units()
+	pos, pairs := cc.positive()
 	input := 0.0
 	if ps.tiers {
 		var err error
-		if input, err = ps.calls.input.value(cc, pos, reg.input); err != nil {
+		if input, err = ps.calls.input.value(cc, pos, pairs, units().input); err != nil {
 			return Breakdown{}, err
 		}
 	}
-	var leaves [16]float64
-	leaf := leaves[:0]
-	if len(ps.plan) > len(leaves) {
-		leaf = make([]float64, 0, len(ps.plan))
-	}
+	var leaf [maxCallUnits]float64
 	var b Breakdown
 	other := 0.0
-	for i, x := range ps.plan {
+	tolN := float64(len(ps.calls.units) + 1)
+	for i := range ps.calls.units {
+		x := &ps.calls.units[i]
 		n := 1.0 // every call is one request
-		if x.u.reported() {
-			v, err := ps.calls.value[i].value(cc, pos, x.u)
+		if x.reported {
+			v, err := x.value.value(cc, pos, pairs, x.u)
 			if err != nil {
 				return Breakdown{}, err
 			}
 			inner := 0.0
-			for _, j := range ps.calls.inner[i] {
-				inner += leaf[j]
+			for m := x.inner; m != 0; m &= m - 1 {
+				inner += leaf[bits.TrailingZeros16(m)]
 			}
 			n = v - inner
-			tol := 2.220446049250313e-16 * max(1, math.Abs(v), math.Abs(inner)) * float64(len(ps.plan)+1)
-			if n < 0 && -n <= tol {
+			if n < 0 && -n <= 2.220446049250313e-16*max(1, math.Abs(v), math.Abs(inner))*tolN {
 				n = 0
 			}
 			if n < 0 {
 				return Breakdown{}, fmt.Errorf("invalid usage: the parts of %s add up to %v, more than its %v", x.u.usageKey, inner, v)
 			}
 		}
-		leaf = append(leaf, n)
-		c := x.p.rate(input) * n / x.u.per
-		switch x.u.dir {
+		leaf[i] = n
+		r := x.base
+		for _, t := range x.tiers {
+			if input > float64(t.Start) {
+				r = t.Price
+			}
+		}
+		c := r * n / x.per
+		switch x.dir {
 		case inputDirection:
 			b.Input += c
 		case outputDirection:

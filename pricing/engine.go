@@ -52,12 +52,23 @@ type Engine struct {
 	mu     sync.Mutex // serialises the replacements
 }
 
-// found is one resolved key: the catalogue's model (nil: none) and whether
-// the endpoint is self-hosted.
+// found is one resolved key: the catalogue's model (nil: none), its only
+// price set when it has one (the usual case: pricing then reads no more of
+// the model), its context window, and whether the endpoint is self-hosted.
 type found struct {
 	provider, endpoint string
 	m                  *Model
+	only               *PriceSet
+	window             int64
 	selfHosted         bool
+}
+
+// prices is the model's price set in force at t.
+func (f *found) prices(t time.Time) *PriceSet {
+	if f.only != nil {
+		return f.only
+	}
+	return f.m.At(t)
 }
 
 const maxFound = 4096
@@ -127,12 +138,12 @@ func (e *Engine) quote(c *Call, rules bool) Quote {
 	if f.m == nil {
 		return q
 	}
-	q.ContextWindow = f.m.ContextWindow
+	q.ContextWindow = f.window
 	if f.selfHosted || (c.PromptTokens == nil && c.CompletionTokens == nil) {
 		return q
 	}
 	cc := c.counts()
-	if b, err := f.m.At(c.Start).priceCall(&cc); err == nil {
+	if b, err := f.prices(c.Start).priceCall(&cc); err == nil {
 		q.Catalogue, q.HasCatalogue = Cost{b, e.source}, true
 	}
 	return q
@@ -145,7 +156,7 @@ func (e *Engine) ContextWindow(provider, model string) int64 {
 		return 0
 	}
 	if f := e.resolve(provider, model, ""); f.m != nil {
-		return f.m.ContextWindow
+		return f.window
 	}
 	return 0
 }
@@ -162,6 +173,12 @@ func (e *Engine) resolve(provider, model, endpoint string) *found {
 	// Own copies: a key must not pin the buffer of the span it came from.
 	f := found{provider: strings.Clone(provider), endpoint: strings.Clone(endpoint), selfHosted: SelfHosted(endpoint)}
 	_, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
+	if f.m != nil {
+		f.window = f.m.ContextWindow
+		if len(f.m.Prices) == 1 {
+			f.only = f.m.Prices[0].Prices
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.nFound >= maxFound {
