@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/collector/processor/processortest"
 	"golang.org/x/sys/unix"
 
+	"github.com/agentsteps/collector/pricing"
+	"github.com/agentsteps/collector/step"
 	"github.com/agentsteps/collector/stepprocessor/internal/metadata"
 )
 
@@ -86,4 +88,51 @@ func median(xs []float64) float64 {
 		return 0
 	}
 	return s[len(s)/2]
+}
+
+// BenchmarkPriceAnchor is pricing alone, per anchor: every step of the
+// mixed batch, as the processor wrote it with pricing off, priced again by
+// step.Step.PriceAnchor (the catalogue's lookup, the price and the cost
+// cells; no span cost, no writes). It reports the thread's CPU time per
+// anchor and allocations per anchor (0: the lookup is cached and the cells
+// come from a shared slab). The cache is warm here, unlike in the
+// processor, where other work between two anchors evicts the catalogue.
+// Run: go test ./stepprocessor -run '^$' -bench BenchmarkPriceAnchor -count 5
+func BenchmarkPriceAnchor(b *testing.B) {
+	payload, _ := mixedBatch(b)
+	td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(payload)
+	require.NoError(b, err)
+	cfg := createDefaultConfig()
+	cfg.Pricing.Enabled = false
+	Annotate(cfg, td)
+	var steps []step.Step
+	eachSpan(td, func(sp ptrace.Span) {
+		if _, ok := sp.Attributes().Get(step.Prefix + "id"); ok {
+			ps, _ := step.Read(sp.Attributes())
+			steps = append(steps, ps[0])
+		}
+	})
+	pc := pricing.DefaultConfig()
+	e, err := pc.Engine("pricing")
+	require.NoError(b, err)
+	priced := make([]step.Step, len(steps))
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cpu time.Duration
+	var m0, m1 runtime.MemStats
+	var allocs uint64
+	for b.Loop() {
+		copy(priced, steps)
+		runtime.ReadMemStats(&m0)
+		c0 := threadCPU(b)
+		for i := range priced {
+			priced[i].PriceAnchor(e, priced[i].Source != "letta")
+		}
+		cpu += threadCPU(b) - c0
+		runtime.ReadMemStats(&m1)
+		allocs += m1.Mallocs - m0.Mallocs
+	}
+	n := float64(b.N * len(steps))
+	b.ReportMetric(float64(cpu)/n, "cpu-ns/anchor")
+	b.ReportMetric(float64(allocs)/n, "allocs/anchor")
 }
