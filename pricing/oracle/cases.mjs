@@ -120,7 +120,8 @@ const emitted = [
   ['openinference', 'openai', 'openai', 'gpt-4.1-2025-04-14'], ['openinference', 'anthropic', 'anthropic', 'claude-3-5-haiku-20241022'],
   ['openinference', 'google', 'google', 'gemini-2.0-flash'], ['openinference', 'vertexai', 'google', 'gemini-2.5-flash'],
   ['openinference', 'aws', 'aws', 'anthropic.claude-3-5-haiku-20241022-v1:0'],
-  ['openinference', 'aws', 'aws', 'claude-3-5-sonnet-20240620-v1:0'], // its Bedrock spans drop a one-dot id's vendor ['openinference', 'azure', 'azure', 'gpt-4o-mini'],
+  ['openinference', 'aws', 'aws', 'claude-3-5-sonnet-20240620-v1:0'], // its Bedrock spans drop a one-dot id's vendor
+  ['openinference', 'azure', 'azure', 'gpt-4o-mini'],
   ['openinference', 'mistralai', 'mistral', 'mistral-small-latest'], ['openinference', 'xai', 'x-ai', 'grok-4'],
   ['openinference', 'deepseek', 'deepseek', 'deepseek-reasoner'], ['openinference', 'cohere', 'cohere', 'command-r-plus'],
   ['openllmetry', 'openai', 'openai', 'gpt-4o-mini-2024-07-18'], ['openllmetry', 'Anthropic', 'anthropic', 'claude-3-7-sonnet-20250219'],
