@@ -185,6 +185,11 @@ func (e *Engine) resolve(provider, model, endpoint string) *found {
 		return &f
 	}
 	old := *e.found.Load()
+	for i := range old[model] { // resolved meanwhile by another goroutine
+		if old[model][i].provider == provider && old[model][i].endpoint == endpoint {
+			return &old[model][i]
+		}
+	}
 	next := make(map[string][]found, len(old)+1)
 	maps.Copy(next, old)
 	next[strings.Clone(model)] = append(slices.Clip(old[model]), f)
