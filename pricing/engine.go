@@ -173,6 +173,9 @@ func (e *Engine) resolve(provider, model, endpoint string) *found {
 	// Own copies: a key must not pin the buffer of the span it came from.
 	f := found{provider: strings.Clone(provider), endpoint: strings.Clone(endpoint), selfHosted: SelfHosted(endpoint)}
 	_, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
+	if f.m != nil && strings.TrimSpace(provider) == "" && localTag(model) {
+		f.m = nil // calcPrice would guess by the name alone
+	}
 	if f.m != nil {
 		f.window = f.m.ContextWindow
 		if len(f.m.Prices) == 1 {
@@ -214,6 +217,28 @@ func CatalogueProvider(otel string) string {
 		return id
 	}
 	return p
+}
+
+// localTag reports whether a model name ends in an Ollama-style tag
+// ("deepseek-r1:8b", "qwen2.5:7b-instruct-q4_K_M"): a model pulled and run
+// locally. With no provider, calcPrice's match by name alone would price
+// it at the API price of its namesake (deepseek-r1:8b as deepseek-reasoner).
+// A Bedrock version (":0") or an ARN is no such tag.
+func localTag(model string) bool {
+	m := strings.TrimSpace(model)
+	if strings.HasPrefix(strings.ToLower(m), "arn:") {
+		return false
+	}
+	i := strings.LastIndexByte(m, ':')
+	if i < 0 || i == len(m)-1 {
+		return false
+	}
+	for _, c := range m[i+1:] {
+		if c < '0' || c > '9' {
+			return true
+		}
+	}
+	return false
 }
 
 // SelfHosted reports whether an endpoint (URL or host[:port]) is a model
