@@ -16,6 +16,7 @@ type PriceSet struct {
 	plan  []pricedUnit // most specific unit first
 	err   error        // the set cannot be priced (calcPrice throws)
 	tiers bool         // some rate is tiered: the total input picks the tier
+	calls callPlan     // the plan compiled for a step's counts (callprice.go)
 }
 
 type pricedUnit struct {
@@ -63,6 +64,10 @@ func newPriceSet(rates map[string]Price) *PriceSet {
 		return strings.Compare(a.u.usageKey, b.u.usageKey)
 	})
 	ps.err = ps.check(reg)
+	if ps.err == nil && len(ps.plan) > maxCallUnits {
+		ps.err = fmt.Errorf("%d priced units, more than the %d a price set may have", len(ps.plan), maxCallUnits)
+	}
+	ps.calls = compileCallPlan(reg, ps.plan)
 	return ps
 }
 

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,16 +41,34 @@ type Engine struct {
 	rules  []*Rule
 	source string // "catalogue@<version>"
 
-	// found memoises lookups (a few models, many calls): an immutable map,
-	// replaced whole on a miss, so that reads take no lock.
-	found atomic.Pointer[map[findKey]found]
-	mu    sync.Mutex // serialises the replacements
+	// found memoises what a (provider, model, endpoint) resolves to (a few
+	// models and endpoints, many calls), keyed by model and then searched by
+	// provider and endpoint, so that a lookup hashes one string. It is an
+	// immutable map, replaced whole on a miss, so that reads take no lock,
+	// and stops growing at maxFound entries; later keys are resolved on
+	// every call.
+	found  atomic.Pointer[map[string][]found]
+	nFound int        // entries in found, under mu
+	mu     sync.Mutex // serialises the replacements
 }
 
-type findKey struct{ provider, model string }
+// found is one resolved key: the catalogue's model (nil: none), its only
+// price set when it has one (the usual case: pricing then reads no more of
+// the model), its context window, and whether the endpoint is self-hosted.
 type found struct {
-	p *Provider
-	m *Model
+	provider, endpoint string
+	m                  *Model
+	only               *PriceSet
+	window             int64
+	selfHosted         bool
+}
+
+// prices is the model's price set in force at t.
+func (f *found) prices(t time.Time) *PriceSet {
+	if f.only != nil {
+		return f.only
+	}
+	return f.m.At(t)
 }
 
 const maxFound = 4096
@@ -57,7 +76,7 @@ const maxFound = 4096
 // New makes an engine over a catalogue (nil: none) and rules, tried first.
 func New(cat *Catalogue, rules []*Rule) *Engine {
 	e := &Engine{cat: cat, rules: rules}
-	e.found.Store(&map[findKey]found{})
+	e.found.Store(&map[string][]found{})
 	if cat != nil {
 		e.source = "catalogue@" + cat.Version
 	}
@@ -76,33 +95,22 @@ func (e *Engine) Price(c Call) (cost Cost, ok bool) {
 
 // PriceByRule prices a call by the best matching user rule only.
 func (e *Engine) PriceByRule(c Call) (Cost, bool) {
-	if c.PromptTokens == nil && c.CompletionTokens == nil {
+	if len(e.rules) == 0 || (c.PromptTokens == nil && c.CompletionTokens == nil) {
 		return Cost{}, false
 	}
 	r := e.rule(c)
 	if r == nil {
 		return Cost{}, false
 	}
-	var arr [5]usageEntry
-	b, err := r.prices.price(c.usage(&arr))
+	cc := c.counts()
+	b, err := r.prices.priceCall(&cc)
 	return Cost{b, "config"}, err == nil
 }
 
 // PriceByCatalogue prices a call by the catalogue only.
 func (e *Engine) PriceByCatalogue(c Call) (Cost, bool) {
-	if e.cat == nil || c.Model == "" || SelfHosted(c.Endpoint) || (c.PromptTokens == nil && c.CompletionTokens == nil) {
-		return Cost{}, false
-	}
-	_, m := e.find(c.Provider, c.Model)
-	if m == nil {
-		return Cost{}, false
-	}
-	var arr [5]usageEntry
-	b, err := m.At(c.Start).price(c.usage(&arr))
-	if err != nil {
-		return Cost{}, false
-	}
-	return Cost{b, e.source}, true
+	q := e.quote(&c, false)
+	return q.Catalogue, q.HasCatalogue
 }
 
 // Quote is everything a step needs from the engine, found with one lookup:
@@ -114,23 +122,28 @@ type Quote struct {
 	ContextWindow         int64
 }
 
-// Quote prices a call both ways and gives its context window.
-func (e *Engine) Quote(c Call) Quote {
+// Quote prices a call both ways and gives its context window. With the
+// key resolved before, it neither allocates nor searches the catalogue.
+func (e *Engine) Quote(c Call) Quote { return e.quote(&c, true) }
+
+func (e *Engine) quote(c *Call, rules bool) Quote {
 	var q Quote
-	q.Rule, q.HasRule = e.PriceByRule(c)
+	if rules && len(e.rules) > 0 {
+		q.Rule, q.HasRule = e.PriceByRule(*c)
+	}
 	if e.cat == nil || c.Model == "" {
 		return q
 	}
-	_, m := e.find(c.Provider, c.Model)
-	if m == nil {
+	f := e.resolve(c.Provider, c.Model, c.Endpoint)
+	if f.m == nil {
 		return q
 	}
-	q.ContextWindow = m.ContextWindow
-	if SelfHosted(c.Endpoint) || (c.PromptTokens == nil && c.CompletionTokens == nil) {
+	q.ContextWindow = f.window
+	if f.selfHosted || (c.PromptTokens == nil && c.CompletionTokens == nil) {
 		return q
 	}
-	var arr [5]usageEntry
-	if b, err := m.At(c.Start).price(c.usage(&arr)); err == nil {
+	cc := c.counts()
+	if b, err := f.prices(c.Start).priceCall(&cc); err == nil {
 		q.Catalogue, q.HasCatalogue = Cost{b, e.source}, true
 	}
 	return q
@@ -142,44 +155,50 @@ func (e *Engine) ContextWindow(provider, model string) int64 {
 	if e.cat == nil || model == "" {
 		return 0
 	}
-	if _, m := e.find(provider, model); m != nil {
-		return m.ContextWindow
+	if f := e.resolve(provider, model, ""); f.m != nil {
+		return f.window
 	}
 	return 0
 }
 
-func (e *Engine) find(provider, model string) (*Provider, *Model) {
-	k := findKey{provider, model}
-	if f, hit := (*e.found.Load())[k]; hit {
-		return f.p, f.m
-	}
-	var f found
-	f.p, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
-	e.mu.Lock()
-	if old := *e.found.Load(); len(old) < maxFound {
-		next := make(map[findKey]found, len(old)+1)
-		maps.Copy(next, old)
-		next[k] = f
-		e.found.Store(&next)
-	}
-	e.mu.Unlock()
-	return f.p, f.m
-}
-
-// usage lists the call's counts in arr, without allocating.
-func (c Call) usage(arr *[5]usageEntry) []usageEntry {
-	reg := units()
-	us := arr[:0]
-	for _, x := range [...]struct {
-		u *unit
-		v *int64
-	}{{reg.input, c.PromptTokens}, {reg.cacheRead, c.CachedInputTokens}, {reg.cacheWrite, c.CacheWriteTokens},
-		{reg.output, c.CompletionTokens}, {reg.reasoning, c.ReasoningTokens}} {
-		if x.v != nil && *x.v >= 0 {
-			us = append(us, usageEntry{x.u, float64(*x.v)})
+// resolve finds the catalogue model of a provider and model, and whether
+// the endpoint is self-hosted, once per key.
+func (e *Engine) resolve(provider, model, endpoint string) *found {
+	fs := (*e.found.Load())[model]
+	for i := range fs {
+		if fs[i].provider == provider && fs[i].endpoint == endpoint {
+			return &fs[i]
 		}
 	}
-	return us
+	// Own copies: a key must not pin the buffer of the span it came from.
+	f := found{provider: strings.Clone(provider), endpoint: strings.Clone(endpoint), selfHosted: SelfHosted(endpoint)}
+	_, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
+	if f.m != nil && strings.TrimSpace(provider) == "" && localTag(model) {
+		f.m = nil // calcPrice would guess by the name alone
+	}
+	if f.m != nil {
+		f.window = f.m.ContextWindow
+		if len(f.m.Prices) == 1 {
+			f.only = f.m.Prices[0].Prices
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.nFound >= maxFound {
+		return &f
+	}
+	old := *e.found.Load()
+	for i := range old[model] { // resolved meanwhile by another goroutine
+		if old[model][i].provider == provider && old[model][i].endpoint == endpoint {
+			return &old[model][i]
+		}
+	}
+	next := make(map[string][]found, len(old)+1)
+	maps.Copy(next, old)
+	next[strings.Clone(model)] = append(slices.Clip(old[model]), f)
+	e.found.Store(&next)
+	e.nFound++
+	return &f
 }
 
 // otelProviders maps OpenTelemetry gen_ai.provider.name values to catalogue
@@ -200,6 +219,28 @@ func CatalogueProvider(otel string) string {
 	return p
 }
 
+// localTag reports whether a model name ends in an Ollama-style tag
+// ("deepseek-r1:8b", "qwen2.5:7b-instruct-q4_K_M"): a model pulled and run
+// locally. With no provider, calcPrice's match by name alone would price
+// it at the API price of its namesake (deepseek-r1:8b as deepseek-reasoner).
+// A Bedrock version (":0") or an ARN is no such tag.
+func localTag(model string) bool {
+	m := strings.TrimSpace(model)
+	if strings.HasPrefix(strings.ToLower(m), "arn:") {
+		return false
+	}
+	i := strings.LastIndexByte(m, ':')
+	if i < 0 || i == len(m)-1 {
+		return false
+	}
+	for _, c := range m[i+1:] {
+		if c < '0' || c > '9' {
+			return true
+		}
+	}
+	return false
+}
+
 // SelfHosted reports whether an endpoint (URL or host[:port]) is a model
 // served on the user's own machines: a loopback, private or link-local
 // address, a .local/.internal/.localhost name, or Ollama's port 11434.
@@ -216,6 +257,10 @@ func SelfHosted(endpoint string) bool {
 		if strings.HasSuffix(host, s) {
 			return true
 		}
+	}
+	// Only what may be an address is parsed: ParseAddr's error allocates.
+	if c := host[0]; (c < '0' || c > '9') && !strings.Contains(host, ":") {
+		return false
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()

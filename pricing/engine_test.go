@@ -3,6 +3,7 @@ package pricing
 import (
 	"math"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 )
@@ -124,4 +125,41 @@ func TestSelfHosted(t *testing.T) {
 			t.Errorf("SelfHosted(%q) = %v, want %v", ep, got, want)
 		}
 	}
+}
+
+// TestEngineConcurrent prices from many goroutines at once, as the
+// processor's concurrent batches do: every goroutine gets the price a
+// fresh engine gives alone, while the resolve cache is filled under them
+// (run with -race).
+func TestEngineConcurrent(t *testing.T) {
+	calls := []Call{
+		{Provider: "openai", Model: "gpt-4o-2024-08-06", Endpoint: "api.openai.com:443"},
+		{Provider: "anthropic", Model: "claude-sonnet-4-5-20250929"},
+		{Provider: "aws.bedrock", Model: "us.anthropic.claude-sonnet-4-20250514-v1:0"},
+		{Provider: "gcp.gemini", Model: "gemini-2.5-pro"},
+		{Provider: "openai", Model: "gpt-4o", Endpoint: "http://localhost:11434/v1"},
+		{Provider: "ollama", Model: "llama3.2"},
+	}
+	want := make([]Quote, len(calls))
+	for i := range calls {
+		calls[i].Start = time.Date(2026, 9, 15, 12, 0, 0, 0, time.UTC)
+		calls[i].PromptTokens, calls[i].CachedInputTokens, calls[i].CompletionTokens = i64(300000), i64(1000), i64(500)
+		want[i] = New(Embedded(), nil).Quote(calls[i])
+	}
+	e := New(Embedded(), nil)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range 200 {
+				i := (g + n) % len(calls)
+				if got := e.Quote(calls[i]); got != want[i] {
+					t.Errorf("%s/%s: %+v, alone %+v", calls[i].Provider, calls[i].Model, got, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

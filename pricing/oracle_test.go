@@ -18,6 +18,10 @@ import (
 //     no cost (a missing count is not a zero);
 //   - a self-hosted endpoint (loopback, private, Ollama's port): calcPrice
 //     knows no endpoints, Engine.Price gives no cost without a rule;
+//   - no provider and a model name with an Ollama-style tag
+//     ("deepseek-r1:8b"): calcPrice matches the name alone to its API
+//     namesake (deepseek-reasoner), Engine.Price gives no cost: it is a
+//     model run locally, and its price would be a guess;
 //   - OpenTelemetry provider names are mapped to catalogue ids first
 //     (CatalogueProvider); calcPrice is given the id we map to;
 //   - Groq Whisper's 10-second minimum applies to audio seconds, which a
@@ -201,5 +205,23 @@ func TestDeliberateDifferences(t *testing.T) {
 	}
 	if _, ok := e.Price(Call{Provider: "openai", Model: "gpt-4o", Endpoint: "https://api.openai.com/v1", PromptTokens: &in, CompletionTokens: &out}); !ok {
 		t.Error("api.openai.com not priced")
+	}
+	// An Ollama tag and no provider: calcPrice prices deepseek-r1:8b as
+	// deepseek/deepseek-reasoner by its name (pricing/oracle, calcPrice of
+	// genai-prices 0.1.8); a Bedrock version or a provider still prices.
+	cat := Embedded()
+	for _, m := range []string{"deepseek-r1:8b", "qwen2.5:7b-instruct-q4_K_M", "gpt-oss:20b"} {
+		if c, ok := e.Price(Call{Model: m, PromptTokens: &in, CompletionTokens: &out}); ok {
+			t.Errorf("%s without a provider priced: %+v", m, c)
+		}
+	}
+	if _, m := cat.Find("", "", "deepseek-r1:8b"); m == nil || m.ID != "deepseek-reasoner" {
+		t.Errorf("the catalogue's own match no longer finds deepseek-r1:8b (%v): this difference may be gone", m)
+	}
+	if _, ok := e.Price(Call{Provider: "aws.bedrock", Model: "anthropic.claude-3-haiku-20240307-v1:0", PromptTokens: &in, CompletionTokens: &out}); !ok {
+		t.Error("a Bedrock id with its version not priced")
+	}
+	if _, ok := e.Price(Call{Model: "claude-3-5-sonnet-20241022", PromptTokens: &in, CompletionTokens: &out}); !ok {
+		t.Error("a model found by its name alone, without a tag, not priced")
 	}
 }

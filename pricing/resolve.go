@@ -122,9 +122,12 @@ func (m *Model) At(t time.Time) *PriceSet {
 		return ps[0].Prices
 	}
 	t = t.UTC()
-	sec := float64(t.Hour()*3600+t.Minute()*60+t.Second()) + float64(t.Nanosecond()/1e6)/1e3
+	sec := -1.0 // seconds after UTC midnight, to the millisecond, once needed
 	for i := len(ps) - 1; i >= 0; i-- {
 		c := ps[i].Constraint
+		if c != nil && c.TimeOfDay && sec < 0 {
+			sec = float64(t.Hour()*3600+t.Minute()*60+t.Second()) + float64(t.Nanosecond()/1e6)/1e3
+		}
 		switch {
 		case c == nil:
 			return ps[i].Prices

@@ -2,6 +2,7 @@ package step
 
 import (
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentsteps/collector/pricing"
@@ -70,7 +71,16 @@ func maxUSD(a, b *float64) *float64 {
 // then e's catalogue; a catalogue cost that no longer applies is cleared.
 // It fills context_window_limit from the catalogue when no span recorded
 // one. A nil e changes nothing. Call it after Merge and Finalize.
-func (s *Step) Price(e *pricing.Engine) {
+func (s *Step) Price(e *pricing.Engine) { s.price(e, true, newCostCell) }
+
+// PriceAnchor is Price for a step about to be written onto its anchor span
+// and dropped, as the processor does for every step: the amounts it points
+// to live in a slab shared with other steps, so that pricing allocates
+// nothing per step. window false leaves context_window_limit alone, as
+// PriceCost does.
+func (s *Step) PriceAnchor(e *pricing.Engine, window bool) { s.price(e, window, slabCostCell) }
+
+func (s *Step) price(e *pricing.Engine, fillWindow bool, cell func() *costCell) {
 	if e == nil {
 		return
 	}
@@ -85,22 +95,49 @@ func (s *Step) Price(e *pricing.Engine) {
 	case strings.HasPrefix(s.CostSource, CostSourceCataloguePrefix):
 		s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = nil, nil, nil, ""
 	}
-	window := s.ContextWindowLimit == nil && q.ContextWindow > 0
+	window := fillWindow && s.ContextWindowLimit == nil && q.ContextWindow > 0
 	if cost == nil && !window {
 		return
 	}
-	// One allocation for the amounts and the window: the processor prices
-	// every step.
-	buf := &struct {
-		usd    [3]float64
-		window int64
-	}{window: q.ContextWindow}
+	c := cell()
 	if window {
-		s.ContextWindowLimit = &buf.window
+		c.window = q.ContextWindow
+		s.ContextWindowLimit = &c.window
 	}
 	if cost != nil {
-		buf.usd = [3]float64{cost.Total, cost.Input, cost.Output}
-		s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = &buf.usd[0], &buf.usd[1], &buf.usd[2], cost.Source
+		c.usd = [3]float64{cost.Total, cost.Input, cost.Output}
+		s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = &c.usd[0], &c.usd[1], &c.usd[2], cost.Source
+	}
+}
+
+// costCell holds what one priced step points to: its three amounts and its
+// catalogue window.
+type costCell struct {
+	usd    [3]float64
+	window int64
+}
+
+func newCostCell() *costCell { return new(costCell) }
+
+// costSlab hands out cells, each once, from one allocation. A slab lives
+// as long as any step that points into it: fine for steps written onto a
+// span and dropped, not for records kept long (those use newCostCell).
+type costSlab struct {
+	next  atomic.Int32
+	cells [64]costCell
+}
+
+var costSlabs atomic.Pointer[costSlab]
+
+func slabCostCell() *costCell {
+	for {
+		sl := costSlabs.Load()
+		if sl != nil {
+			if i := sl.next.Add(1) - 1; i < int32(len(sl.cells)) {
+				return &sl.cells[i]
+			}
+		}
+		costSlabs.CompareAndSwap(sl, new(costSlab))
 	}
 }
 
@@ -112,15 +149,16 @@ func (s *Step) Price(e *pricing.Engine) {
 // processor fills the catalogue window once, on the anchor of a step that
 // one span makes whole.
 func (s *Step) PriceCost(e *pricing.Engine) {
-	w := s.ContextWindowLimit
-	s.Price(e)
-	s.ContextWindowLimit = w
+	s.price(e, false, newCostCell)
 }
 
 func (s *Step) call() pricing.Call {
-	start := time.Now()
+	// time.Now only when needed: it costs more than pricing the step.
+	var start time.Time
 	if s.StartTime != 0 {
 		start = time.Unix(0, int64(s.StartTime))
+	} else {
+		start = time.Now()
 	}
 	return pricing.Call{
 		Provider: s.ProviderName, Model: s.Model, Endpoint: s.ModelEndpoint, Start: start,

@@ -114,3 +114,69 @@ func TestSpanCostAndRule(t *testing.T) {
 	}
 	require.Positive(t, n)
 }
+
+// TestEmittedProviderNames holds the processor's provider names to
+// calcPrice: for each provider name as an instrumentation really emits it
+// (the AI SDK's ai.model.provider, OpenInference's llm.provider and
+// llm.system, OpenLLMetry's gen_ai.system, GenAI's gen_ai.provider.name),
+// pricing/oracle/cases.mjs asked calcPrice with the catalogue provider
+// that served the call (none for Ollama, vLLM, watsonx). normProvider, as
+// the recognisers apply it, then the engine must find the same catalogue
+// provider and model and the same cost within 1e-6 USD, or none.
+func TestEmittedProviderNames(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "pricing", "testdata", "oracle_cases.json"))
+	require.NoError(t, err)
+	var f struct {
+		Version string
+		Cases   []struct {
+			Name, Model, Timestamp, Emitted string
+			Usage                           map[string]int64
+			Result                          *struct {
+				Total, Input, Output float64
+				ProviderID           string `json:"provider_id"`
+				ModelID              string `json:"model_id"`
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal(b, &f))
+	require.Equal(t, pricing.Embedded().Version, f.Version, "run make prices")
+	e := pricing.New(pricing.Embedded(), nil)
+	n := 0
+	for _, c := range f.Cases {
+		if c.Emitted == "" {
+			continue
+		}
+		n++
+		ts, err := time.Parse(time.RFC3339Nano, c.Timestamp)
+		require.NoError(t, err)
+		call := pricing.Call{Provider: normProvider(c.Emitted), Model: c.Model, Start: ts}
+		for k, v := range c.Usage {
+			switch k {
+			case "input_tokens":
+				call.PromptTokens = &v
+			case "cache_read_tokens":
+				call.CachedInputTokens = &v
+			case "cache_write_tokens":
+				call.CacheWriteTokens = &v
+			case "output_tokens":
+				call.CompletionTokens = &v
+			case "output_reasoning_tokens":
+				call.ReasoningTokens = &v
+			default:
+				t.Fatalf("%s: usage key %s is not a step bucket", c.Name, k)
+			}
+		}
+		cost, ok := e.Price(call)
+		if c.Result == nil {
+			require.False(t, ok, "%s: %q (as %q) priced %+v, calcPrice gave none", c.Name, c.Emitted, call.Provider, cost)
+			continue
+		}
+		require.True(t, ok, "%s: %q (as %q) not priced, calcPrice gave %+v", c.Name, c.Emitted, call.Provider, c.Result)
+		p, m := pricing.Embedded().Find(pricing.CatalogueProvider(call.Provider), "", c.Model)
+		require.Equal(t, c.Result.ProviderID+"/"+c.Result.ModelID, p.ID+"/"+m.ID, "%s: %q (as %q)", c.Name, c.Emitted, call.Provider)
+		for _, x := range [][2]float64{{cost.Total, c.Result.Total}, {cost.Input, c.Result.Input}, {cost.Output, c.Result.Output}} {
+			require.LessOrEqual(t, math.Abs(x[0]-x[1]), 1e-6, "%s: got %+v, calcPrice %+v", c.Name, cost.Breakdown, c.Result)
+		}
+	}
+	require.GreaterOrEqual(t, n, 50, "too few emitted provider names in the oracle cases; run make prices")
+}

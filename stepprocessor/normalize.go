@@ -23,6 +23,9 @@ var providers = map[string]string{
 	"gcp.gemini": "gcp.gemini", "gemini": "gcp.gemini", "google-generative-ai": "gcp.gemini",
 	"gcp.vertex_ai": "gcp.vertex_ai", "vertex_ai": "gcp.vertex_ai", "vertexai": "gcp.vertex_ai",
 	"google-vertex": "gcp.vertex_ai",
+	// The AI SDK's Vertex Anthropic provider ("vertex.anthropic.messages"):
+	// Claude served and billed by Vertex AI, not by Anthropic.
+	"vertex": "gcp.vertex_ai",
 	// pydantic-ai's provider names: google-gla is the Gemini Developer API
 	// (generativelanguage.googleapis.com), google-vertex is Vertex AI.
 	"google-gla": "gcp.gemini",

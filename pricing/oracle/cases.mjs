@@ -22,7 +22,7 @@ function add(name, usage, model, opts = {}) {
   } catch (e) {
     error = String(e.message ?? e);
   }
-  cases.push({ name, provider: opts.providerId ?? '', otel_provider: opts.otel ?? '', model, timestamp: ts, usage, result, error });
+  cases.push({ name, provider: opts.providerId ?? '', otel_provider: opts.otel ?? '', emitted: opts.emitted ?? '', model, timestamp: ts, usage, result, error });
 }
 
 // Usage shapes in our buckets: input_tokens is the whole prompt (cache
@@ -100,6 +100,51 @@ const otelModels = { x_ai: 'grok-3', 'gcp.gemini': 'gemini-2.0-flash', 'gcp.vert
 for (const [o, id] of Object.entries(otel)) {
   for (const [sn, usage] of shapes.slice(0, 4)) add(`otel/${o}/${sn}`, usage, otelModels[o], { providerId: id, otel: o });
 }
+// Provider names as the instrumentations emit them, with the catalogue
+// provider that served the call (null: none, as for Ollama, vLLM or
+// watsonx): the AI SDK's ai.model.provider, OpenInference's llm.provider
+// and llm.system, OpenLLMetry's gen_ai.system (and the model names it
+// writes: Bedrock ids without region and vendor, OpenRouter's without the
+// vendor) and GenAI's gen_ai.provider.name. calcPrice is given the
+// catalogue id; stepprocessor's TestEmittedProviderNames normalises the
+// emitted name as the processor does and must reach the same price.
+const emitted = [
+  ['vercel', 'openai.chat', 'openai', 'gpt-4o-2024-08-06'], ['vercel', 'openai.responses', 'openai', 'o4-mini-2025-04-16'],
+  ['vercel', 'anthropic.messages', 'anthropic', 'claude-sonnet-4-5-20250929'],
+  ['vercel', 'amazon-bedrock', 'aws', 'us.anthropic.claude-sonnet-4-20250514-v1:0'], ['vercel', 'amazon-bedrock', 'aws', 'global.anthropic.claude-sonnet-4-5-20250929-v1:0'],
+  ['vercel', 'google.generative-ai', 'google', 'gemini-2.5-flash'], ['vercel', 'google.vertex.chat', 'google', 'gemini-2.5-pro'],
+  ['vercel', 'vertex.anthropic.messages', 'google', 'claude-sonnet-4@20250514'], ['vercel', 'azure.chat', 'azure', 'gpt-4o'],
+  ['vercel', 'azure.responses', 'azure', 'gpt-4.1-mini'], ['vercel', 'xai.chat', 'x-ai', 'grok-3'], ['vercel', 'mistral.chat', 'mistral', 'mistral-large-latest'],
+  ['vercel', 'groq.chat', 'groq', 'llama-3.3-70b-versatile'], ['vercel', 'deepseek.chat', 'deepseek', 'deepseek-chat'],
+  ['vercel', 'ollama.chat', null, 'llama3.2'], ['vercel', 'vllm.chat', null, 'meta-llama/Llama-3.1-8B-Instruct'],
+  ['openinference', 'openai', 'openai', 'gpt-4.1-2025-04-14'], ['openinference', 'anthropic', 'anthropic', 'claude-3-5-haiku-20241022'],
+  ['openinference', 'google', 'google', 'gemini-2.0-flash'], ['openinference', 'vertexai', 'google', 'gemini-2.5-flash'],
+  ['openinference', 'aws', 'aws', 'anthropic.claude-3-5-haiku-20241022-v1:0'],
+  ['openinference', 'aws', 'aws', 'claude-3-5-sonnet-20240620-v1:0'], // its Bedrock spans drop a one-dot id's vendor
+  ['openinference', 'azure', 'azure', 'gpt-4o-mini'],
+  ['openinference', 'mistralai', 'mistral', 'mistral-small-latest'], ['openinference', 'xai', 'x-ai', 'grok-4'],
+  ['openinference', 'deepseek', 'deepseek', 'deepseek-reasoner'], ['openinference', 'cohere', 'cohere', 'command-r-plus'],
+  ['openllmetry', 'openai', 'openai', 'gpt-4o-mini-2024-07-18'], ['openllmetry', 'Anthropic', 'anthropic', 'claude-3-7-sonnet-20250219'],
+  ['openllmetry', 'AWS', 'aws', 'claude-sonnet-4-20250514-v1:0'], ['openllmetry', 'AWS', 'aws', 'nova-pro-v1:0'],
+  ['openllmetry', 'aws.bedrock', 'aws', 'claude-3-5-sonnet-20241022-v2:0'], ['openllmetry', 'Azure', 'azure', 'gpt-4o'],
+  ['openllmetry', 'azure.ai.openai', 'azure', 'gpt-4.1'], ['openllmetry', 'Google', 'google', 'gemini-2.5-pro'],
+  ['openllmetry', 'VertexAI', 'google', 'gemini-1.5-pro'], ['openllmetry', 'Gemini', 'google', 'gemini-2.5-flash'],
+  ['openllmetry', 'MistralAI', 'mistral', 'mistral-large-latest'], ['openllmetry', 'Groq', 'groq', 'llama-3.3-70b-versatile'],
+  ['openllmetry', 'Cohere', 'cohere', 'command-a-03-2025'], ['openllmetry', 'OpenRouter', 'openrouter', 'openai/gpt-4o'],
+  ['openllmetry', 'Together', 'together', 'meta-llama/Llama-3.3-70B-Instruct-Turbo'], ['openllmetry', 'DeepSeek', 'deepseek', 'deepseek-chat'],
+  ['openllmetry', 'Ollama', null, 'llama3.2'], ['openllmetry', 'Watsonx', null, 'ibm/granite-13b-chat-v2'],
+  ['genai', 'openai', 'openai', 'gpt-5-2025-08-07'], ['genai', 'aws.bedrock', 'aws', 'eu.anthropic.claude-3-7-sonnet-20250219-v1:0'],
+  ['genai', 'gcp.vertex_ai', 'google', 'claude-3-5-sonnet-v2@20241022'], ['genai', 'gcp.gemini', 'google', 'gemini-2.5-flash-preview-05-20'],
+  ['genai', 'gcp.gen_ai', 'google', 'gemini-2.5-pro'], ['genai', 'azure.ai.openai', 'azure', 'gpt-4o-2024-08-06'],
+  ['genai', 'az.ai.openai', 'azure', 'gpt-4o'], ['genai', 'azure.ai.inference', 'azure', 'gpt-4o-mini'], ['genai', 'x_ai', 'x-ai', 'grok-3'],
+  ['genai', 'mistral_ai', 'mistral', 'mistral-medium-latest'], ['genai', 'ibm.watsonx.ai', null, 'ibm/granite-3-8b-instruct'],
+  ['genai', 'ollama', null, 'gpt-oss:20b'],
+];
+emitted.forEach(([conv, name, id, model], i) => {
+  const [sn, usage] = shapes[i % 4];
+  add(`emitted/${conv}/${name}/${model}/${sn}`, usage, model, { providerId: id ?? name, emitted: name });
+});
+
 // Unknown models and providers, and usage that does not add up.
 add('unknown/openai-finetune', shapes[0][1], 'my-own-finetune-v7', { providerId: 'openai' });
 add('unknown/model-only', shapes[0][1], 'totally-unknown-model');
