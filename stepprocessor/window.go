@@ -168,7 +168,9 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 	if len(ws.unclaimed) > 0 {
 		ws.takeUnclaimed(&res)
 	}
-	if len(ws.recs) == 0 && sk == nil {
+	if len(ws.recs) == 0 && (sk == nil || sk.len() == 0) {
+		// No step here and no outline a span could extend: nothing to
+		// index, write or record.
 		return res
 	}
 	ws.index(td, sk)
