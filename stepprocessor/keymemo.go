@@ -10,11 +10,12 @@ import "math/bits"
 // a key is found only when its length and all its bytes match.
 //
 // A key of 8 to 40 bytes is held as its length and the 8-byte words at
-// offsets 0, 8, 16, 24 that lie before its last 8 bytes, plus its last 8
-// bytes (which may overlap the word before): for a known length these
+// offsets 0, 8, 16, 24 that start before its last 8 bytes, plus its last
+// 8 bytes (which may overlap the word before): for a known length these
 // words are the key. Keys of other lengths are classified every time. The
 // memo is two-way set associative, its sets picked by the first and last
-// word. It holds no reference into a batch and never allocates.
+// word; it takes 48 KiB per window state (1024 keys). It holds no
+// reference into a batch and never allocates.
 type keyMemo struct {
 	sets [keyMemoSets][2]keyMemoEntry
 }
@@ -28,7 +29,7 @@ const (
 
 type keyMemoEntry struct {
 	first, tail uint64    // the words at 0 and at n-8
-	mid         [3]uint64 // the words at 8, 16, 24 that end before n-8
+	mid         [3]uint64 // the words at 8, 16, 24 that start before n-8
 	n           uint8     // the key's length; 0 is an empty entry
 	class       keyClass
 }
