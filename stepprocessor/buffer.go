@@ -1,7 +1,6 @@
 package stepprocessor
 
 import (
-	"container/list"
 	"sync"
 	"time"
 
@@ -19,20 +18,52 @@ import (
 // whole. Otherwise the released spans are moved out, with one copy of each
 // resource and scope per batch and release, never one per trace.
 type traceBuffer struct {
-	mu    sync.Mutex
-	max   int
-	held  map[pcommon.TraceID]*heldTrace
-	order *list.List // of *heldTrace, by first arrival
+	mu   sync.Mutex
+	max  int
+	held map[pcommon.TraceID]*heldTrace
+	// oldest and newest end the list of held traces by first arrival,
+	// linked through the traces themselves: holding one costs no list
+	// element of its own.
+	oldest, newest *heldTrace
 	// releasing is the set of traces of the release being built, reused.
 	releasing map[pcommon.TraceID]struct{}
 	round     uint64 // counts releases, to visit each batch once per release
 }
 
 type heldTrace struct {
-	id      pcommon.TraceID
-	last    time.Time // when its latest span arrived
-	elem    *list.Element
-	batches []*heldBatch // the batches holding its spans, each once
+	id         pcommon.TraceID
+	last       time.Time // when its latest span arrived
+	prev, next *heldTrace
+	batches    []*heldBatch // the batches holding its spans, each once
+	// one holds batches while they are one, the usual case, so that
+	// holding a trace allocates only the trace.
+	one [1]*heldBatch
+}
+
+// push appends h to the arrival list.
+func (b *traceBuffer) push(h *heldTrace) {
+	h.prev = b.newest
+	if b.newest != nil {
+		b.newest.next = h
+	} else {
+		b.oldest = h
+	}
+	b.newest = h
+}
+
+// unlink removes h from the arrival list.
+func (b *traceBuffer) unlink(h *heldTrace) {
+	if h.prev != nil {
+		h.prev.next = h.next
+	} else {
+		b.oldest = h.next
+	}
+	if h.next != nil {
+		h.next.prev = h.prev
+	} else {
+		b.newest = h.prev
+	}
+	h.prev, h.next = nil, nil
 }
 
 // heldBatch is one incoming batch, kept until its last trace goes out.
@@ -57,8 +88,7 @@ type released struct {
 }
 
 func newTraceBuffer(max int) *traceBuffer {
-	return &traceBuffer{max: max, held: map[pcommon.TraceID]*heldTrace{}, order: list.New(),
-		releasing: map[pcommon.TraceID]struct{}{}}
+	return &traceBuffer{max: max, held: map[pcommon.TraceID]*heldTrace{}, releasing: map[pcommon.TraceID]struct{}{}}
 }
 
 func (b *traceBuffer) len() int {
@@ -92,7 +122,8 @@ func (b *traceBuffer) addKept(td ptrace.Traces, now time.Time, key uint64) (earl
 				cur = b.held[id]
 				if cur == nil {
 					cur = &heldTrace{id: id}
-					cur.elem = b.order.PushBack(cur)
+					cur.batches = cur.one[:0]
+					b.push(cur)
 					b.held[id] = cur
 				}
 				cur.last = now
@@ -107,8 +138,8 @@ func (b *traceBuffer) addKept(td ptrace.Traces, now time.Time, key uint64) (earl
 		return released{}
 	}
 	var out []*heldTrace
-	for e := b.order.Front(); len(b.held)-len(out) > b.max; e = e.Next() {
-		out = append(out, e.Value.(*heldTrace))
+	for h := b.oldest; len(b.held)-len(out) > b.max; h = h.next {
+		out = append(out, h)
 	}
 	return b.take(out)
 }
@@ -121,7 +152,7 @@ func (b *traceBuffer) take(hs []*heldTrace) released {
 	b.round++
 	var batches []*heldBatch
 	for _, h := range hs {
-		b.order.Remove(h.elem)
+		b.unlink(h)
 		delete(b.held, h.id)
 		for _, hb := range h.batches {
 			hb.pending--
@@ -217,8 +248,8 @@ func (b *traceBuffer) takeDue(deadline time.Time) released {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var due []*heldTrace
-	for e := b.order.Front(); e != nil; e = e.Next() {
-		if h := e.Value.(*heldTrace); !h.last.After(deadline) {
+	for h := b.oldest; h != nil; h = h.next {
+		if !h.last.After(deadline) {
 			due = append(due, h)
 		}
 	}

@@ -214,15 +214,18 @@ func (ci *claimIndex) key(k string) claimSet {
 func (ci *claimIndex) span(scopeSet claimSet, attrs pcommon.Map) claimSet {
 	set := scopeSet
 	attrs.Range(func(k string, _ pcommon.Value) bool {
-		if k == "" {
-			return true
-		}
-		if g := ci.gate[k[0]]; g&(1<<63|1<<min(len(k), 63)) != 0 {
+		if ci.gated(k) {
 			set |= ci.key(k)
 		}
 		return true
 	})
 	return set
+}
+
+// gated reports whether key k passes the gate, which rejects most keys
+// with one array load; only those that pass are looked up (key).
+func (ci *claimIndex) gated(k string) bool {
+	return k != "" && ci.gate[k[0]]&(1<<63|1<<min(len(k), 63)) != 0
 }
 
 // claims reports whether the rule alone claims a span: the slow, plain

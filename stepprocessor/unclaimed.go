@@ -37,6 +37,44 @@ type unclaimedScope struct {
 // maxUnclaimedKeys bounds the keys kept per scope for the log.
 const maxUnclaimedKeys = 32
 
+// claimSpan is the one pass over a span's keys on the hot path: the
+// conventions that claim the span (claimIndex.span) and, while none does,
+// whether some attribute is evidence of a model call by itself (a usage
+// or kind, modelCallAttr), with key classes from the window's memo. For an
+// unclaimed span, looks false means noticeUnclaimed would find nothing;
+// looks true sends it there for the full check.
+func (ws *windowState) claimSpan(ci *claimIndex, scopeSet claimSet, attrs pcommon.Map) (set claimSet, looks bool) {
+	set = scopeSet
+	attrs.Range(func(k string, v pcommon.Value) bool {
+		if ci.gated(k) {
+			set |= ci.key(k)
+		}
+		if set != 0 || looks {
+			return true
+		}
+		// ws.memo.class(k), its first-way hit written out: no call.
+		var c keyClass
+		if n := len(k); n >= keyMemoMin && n <= keyMemoMax {
+			first, tail := load64(k, 0), load64(k, n-8)
+			e := &ws.memo.set(first, tail)[0]
+			if e.first == first && e.tail == tail && int(e.n) == n &&
+				(n <= 16 || e.mid[0] == load64(k, 8)) && (n <= 24 || e.mid[1] == load64(k, 16)) &&
+				(n <= 32 || e.mid[2] == load64(k, 24)) {
+				c = e.class
+			} else {
+				c = ws.memo.class(k)
+			}
+		} else {
+			c = keyClassOf(k)
+		}
+		if c != keyNone {
+			looks = looksLikeCall(c, v)
+		}
+		return true
+	})
+	return set, looks
+}
+
 // noticeUnclaimed checks a span that no convention claimed. Ordinary spans
 // pay one pass over their keys with byte compares and allocate nothing.
 func (ws *windowState) noticeUnclaimed(scope pcommon.InstrumentationScope, sp ptrace.Span) {
@@ -104,31 +142,87 @@ const (
 	attrKind            // a span kind or type whose value is a model call
 )
 
-// modelCallAttr classifies one attribute. strings.Index is vectorised, so
-// an ordinary key costs three short scans and two suffix compares.
+// modelCallAttr classifies one attribute: its key's class (keyClassOf),
+// then, where the class asks for one, its value.
 func modelCallAttr(k string, v pcommon.Value) attrClass {
-	if strings.Contains(k, "usage") {
+	switch keyClassOf(k) {
+	case keyUsage:
 		return attrUsage
-	}
-	if strings.Contains(k, "tokens") {
+	case keyTokens:
 		if t := v.Type(); t == pcommon.ValueTypeInt || t == pcommon.ValueTypeDouble {
 			return attrUsage
 		}
-		return attrNone
-	}
-	if i := strings.Index(k, "model"); i > 0 {
-		if c := k[i-1]; (c == '.' || c == '_' || c == ':') && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
+	case keyModel:
+		if v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
 			return attrModel
 		}
-		return attrNone
-	}
-	if (strings.HasSuffix(k, "type") || strings.HasSuffix(k, "kind")) && v.Type() == pcommon.ValueTypeStr {
-		switch strings.ToLower(v.Str()) {
-		case "model", "llm", "generation":
+	case keyKind:
+		if modelKindValue(v) {
 			return attrKind
 		}
 	}
 	return attrNone
+}
+
+// looksLikeCall reports whether an attribute of the key class c is
+// evidence of a model call on its own (attrUsage or attrKind).
+func looksLikeCall(c keyClass, v pcommon.Value) bool {
+	switch c {
+	case keyUsage:
+		return true
+	case keyTokens:
+		t := v.Type()
+		return t == pcommon.ValueTypeInt || t == pcommon.ValueTypeDouble
+	case keyKind:
+		return modelKindValue(v)
+	}
+	return false
+}
+
+// modelKindValue: a kind or type value that names a model call.
+func modelKindValue(v pcommon.Value) bool {
+	if v.Type() != pcommon.ValueTypeStr {
+		return false
+	}
+	switch strings.ToLower(v.Str()) {
+	case "model", "llm", "generation":
+		return true
+	}
+	return false
+}
+
+// keyClass is what an attribute key alone says of a model call; the value
+// decides the rest (modelCallAttr).
+type keyClass uint8
+
+const (
+	keyNone   keyClass = iota
+	keyUsage           // contains "usage": any value
+	keyTokens          // contains "tokens": a number
+	keyModel           // a segment starting with "model": a non-empty text
+	keyKind            // ends in "type" or "kind": text model, llm or generation
+)
+
+// keyClassOf classifies one key by name. strings.Index is vectorised, so an
+// ordinary key costs three short scans and two suffix compares; the
+// window's keyMemo spares even that for the keys it has seen.
+func keyClassOf(k string) keyClass {
+	if strings.Contains(k, "usage") {
+		return keyUsage
+	}
+	if strings.Contains(k, "tokens") {
+		return keyTokens
+	}
+	if i := strings.Index(k, "model"); i > 0 {
+		if c := k[i-1]; c == '.' || c == '_' || c == ':' {
+			return keyModel
+		}
+		return keyNone
+	}
+	if strings.HasSuffix(k, "type") || strings.HasSuffix(k, "kind") {
+		return keyKind
+	}
+	return keyNone
 }
 
 // unclaimedSeen is one scope's unclaimed model-call spans in one window.

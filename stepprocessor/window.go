@@ -80,6 +80,7 @@ type windowState struct {
 	// unclaimed: spans no convention claimed that look like model calls,
 	// by scope (unclaimed.go).
 	unclaimed map[string]*unclaimedScope
+	memo      keyMemo // key classes for the unclaimed check (keymemo.go)
 }
 
 // spanLink is one span of the window and its parent.
@@ -121,11 +122,13 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 			for k := 0; k < spans.Len(); k++ {
 				sp := spans.At(k)
 				// The claim check reads keys only; a span that no convention
-				// (nor the user's fields) claims costs nothing more than the
-				// unclaimed-emitter check (unclaimed.go).
-				set := a.claims.span(scopeSet, sp.Attributes())
+				// (nor the user's fields) claims costs that one pass, which
+				// also tells whether it looks like a model call (unclaimed.go).
+				set, looks := ws.claimSpan(a.claims, scopeSet, sp.Attributes())
 				if set == 0 {
-					ws.noticeUnclaimed(ss.Scope(), sp)
+					if looks {
+						ws.noticeUnclaimed(ss.Scope(), sp)
+					}
 					continue
 				}
 				ws.facts.load(rs.Resource(), ss.Scope(), sp)
@@ -165,7 +168,9 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 	if len(ws.unclaimed) > 0 {
 		ws.takeUnclaimed(&res)
 	}
-	if len(ws.recs) == 0 && sk == nil {
+	if len(ws.recs) == 0 && (sk == nil || sk.len() == 0) {
+		// No step here and no outline a span could extend: nothing to
+		// index, write or record.
 		return res
 	}
 	ws.index(td, sk)

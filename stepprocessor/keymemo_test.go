@@ -1,0 +1,102 @@
+package stepprocessor
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// The memo answers what keyClassOf answers, for keys of every length
+// (held or not), keys that differ from a held one in a single byte at any
+// place, and keys that push others out of their set.
+func TestKeyMemoAnswersAsKeyClassOf(t *testing.T) {
+	var keys []string
+	for n := 0; n <= keyMemoMax+8; n++ {
+		base := strings.Repeat("a", n)
+		keys = append(keys, base)
+		for i := 0; i < n; i++ {
+			for _, sub := range []string{"usage", "tokens", "model", "type", "kind", ".model"} {
+				if i+len(sub) <= n {
+					keys = append(keys, base[:i]+sub+base[i+len(sub):])
+				}
+			}
+			keys = append(keys, base[:i]+"b"+base[i+1:])
+		}
+	}
+	keys = append(keys, "messaging.operation.name", "messaging.operation.type", "gen_ai.usage.input_tokens",
+		"acme.usage.cache_read_tokens", "llm_config.model", "genkit:metadata:subtype")
+	var m keyMemo
+	for round := 0; round < 3; round++ {
+		for _, k := range keys {
+			require.Equal(t, keyClassOf(k), m.class(k), "round %d key %q", round, k)
+		}
+	}
+}
+
+// For a span that no convention claims, claimSpan's looks is false only
+// when noticeUnclaimed would count nothing: the one-pass check never hides
+// an unknown emitter. Every fixture span, the unclaimed-emitter batch and
+// the ordinary traffic are run through both, twice (memo cold and warm).
+func TestClaimSpanLooksCoversNoticeUnclaimed(t *testing.T) {
+	var batches []ptrace.Traces
+	for _, p := range fixturePaths(t) {
+		batches = append(batches, readFixture(t, p)...)
+	}
+	batches = append(batches, unclaimedBatch(1))
+	payload, _ := trafficBatch(t, 1)
+	td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(payload)
+	require.NoError(t, err)
+	batches = append(batches, td)
+
+	a := newAnnotator(createDefaultConfig())
+	ws := &windowState{}
+	unclaimed, looked := 0, 0
+	for round := 0; round < 2; round++ {
+		for _, b := range batches {
+			rss := b.ResourceSpans()
+			for i := 0; i < rss.Len(); i++ {
+				sss := rss.At(i).ScopeSpans()
+				for j := 0; j < sss.Len(); j++ {
+					ss := sss.At(j)
+					spans := ss.Spans()
+					for k := 0; k < spans.Len(); k++ {
+						sp := spans.At(k)
+						set, looks := ws.claimSpan(a.claims, a.claims.scope(ss.Scope()), sp.Attributes())
+						require.Equal(t, a.claims.span(a.claims.scope(ss.Scope()), sp.Attributes()), set)
+						if set != 0 {
+							continue
+						}
+						unclaimed++
+						probe := &windowState{}
+						probe.noticeUnclaimed(ss.Scope(), sp)
+						if len(probe.unclaimed) > 0 {
+							looked++
+							assert.True(t, looks, "span %q of scope %q", sp.Name(), ss.Scope().Name())
+						}
+					}
+				}
+			}
+		}
+	}
+	assert.Positive(t, unclaimed)
+	assert.Positive(t, looked, "the acme-llm spans are unclaimed model calls")
+}
+
+// The one pass allocates nothing, the memo's first sight of a key
+// included.
+func TestClaimSpanAllocatesNothing(t *testing.T) {
+	a := newAnnotator(createDefaultConfig())
+	ws := &windowState{}
+	td := unclaimedBatch(1)
+	sss := td.ResourceSpans().At(0).ScopeSpans()
+	allocs := testing.AllocsPerRun(100, func() {
+		for j := 0; j < sss.Len(); j++ {
+			ss := sss.At(j)
+			ws.claimSpan(a.claims, a.claims.scope(ss.Scope()), ss.Spans().At(0).Attributes())
+		}
+	})
+	assert.Zero(t, allocs)
+}
