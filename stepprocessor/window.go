@@ -232,6 +232,7 @@ func (a *annotator) release(ws *windowState) {
 	clear(ws.parents)
 	clear(ws.seen)
 	clear(ws.unclaimed)
+	ws.facts.forget()
 	clear(ws.lettaByID)
 	clear(ws.lettaIDs)
 	ws.lettaIDs, ws.lettaParts = ws.lettaIDs[:0], ws.lettaParts[:0]
