@@ -87,9 +87,13 @@ type windowState struct {
 	lettaIDs   []string
 	lettaParts [][]int
 	letta      step.Step
-	// up: per record, its nearest recognised ancestor's record or -1
-	// (linkRecords; stateless windows only).
-	up []int32
+	// Stateless windows only: the trace blocks (traceblocks.go) in place
+	// of byKey and parents, and per record its nearest recognised
+	// ancestor's record or -1, and the record byKey would name for its
+	// span (linkRecords).
+	blocks traceBlocks
+	up     []int32
+	canon  []int32
 }
 
 // spanLink is one span of the window and its parent.
@@ -237,6 +241,7 @@ func (a *annotator) release(ws *windowState) {
 	clear(ws.lettaIDs)
 	ws.lettaIDs, ws.lettaParts = ws.lettaIDs[:0], ws.lettaParts[:0]
 	ws.letta = step.Step{}
+	ws.blocks.reset()
 	ws.links, ws.traces = ws.links[:0], ws.traces[:0]
 	// Keep one state outside the pool, which a GC empties, so that a busy
 	// processor does not grow its slices and maps anew after every GC.
@@ -256,8 +261,13 @@ func (a *annotator) acquire() *windowState {
 // recognised span (or, with outlines, that were recognised before), finds
 // each recognised span by key and lists the traces they belong to. Spans
 // of other traces are never indexed: no step looks at them.
-// The ordered links are kept only for the outlines (sk not nil).
+// The ordered links are kept only for the outlines (sk not nil). A window
+// without outlines indexes its traces as blocks instead (traceblocks.go).
 func (ws *windowState) index(td ptrace.Traces, sk *skeletons) {
+	if sk == nil {
+		ws.blocks.build(td, ws.recs)
+		return
+	}
 	if ws.byKey == nil {
 		ws.byKey, ws.parents, ws.seen = map[spanKey]int{}, map[spanKey]pcommon.SpanID{}, map[pcommon.TraceID]struct{}{}
 	}
@@ -393,29 +403,18 @@ func (w *window) markWrappers() {
 	}
 }
 
-// linkRecords sets ws.up: for each record, the record of its nearest
-// recognised ancestor in the window, or -1. A window without outlines
-// finds every ancestor it needs among its records, so markWrappers and
-// context follow these links rather than hash each span of the chain
-// again for every step beneath it.
+// linkRecords sets, for each record, ws.up, the record of its nearest
+// recognised ancestor in the window or -1, and ws.canon, the record that
+// stands for its span (byKey's). A window without outlines finds every
+// ancestor it needs among its records, so markWrappers and context follow
+// these links rather than walk the span chain again for every step
+// beneath it.
 func (w *window) linkRecords() {
 	ws := w.ws
-	ws.up = ws.up[:0]
+	ws.up, ws.canon = ws.up[:0], ws.canon[:0]
 	for i := range ws.recs {
-		up := int32(-1)
-		k := ws.recs[i].key
-		for d := 0; d < maxDepth; d++ {
-			p, ok := w.parentOf(k)
-			if !ok {
-				break
-			}
-			if j, ok := ws.byKey[p]; ok {
-				up = int32(j)
-				break
-			}
-			k = p
-		}
-		ws.up = append(ws.up, up)
+		up, canon := ws.blocks.link(i)
+		ws.up, ws.canon = append(ws.up, up), append(ws.canon, canon)
 	}
 }
 
@@ -424,6 +423,14 @@ func (w *window) linkRecords() {
 // redelivery) has two records, and both are that one span.
 func (w *window) shareWrapperMarks() {
 	recs := w.ws.recs
+	if w.sk == nil {
+		for i := range recs {
+			if j := w.ws.canon[i]; int(j) != i && recs[j].wrapper {
+				recs[i].wrapper = true
+			}
+		}
+		return
+	}
 	for i := range recs {
 		if j, ok := w.ws.byKey[recs[i].key]; ok && j != i && recs[j].wrapper {
 			recs[i].wrapper = true
