@@ -527,7 +527,8 @@ func (w *window) writeLetta(id string, parts []int, res *result) {
 	p := &w.ws.letta
 	*p = step.Step{}
 	for _, i := range parts {
-		p.Merge(&recs[i].f.patch)
+		// p starts empty, so its stages are Merge's own map.
+		p.MergeOwned(&recs[i].f.patch)
 		if recs[i].f.lettaAnchor && !anchored {
 			carrier, anchored = i, true
 		}
