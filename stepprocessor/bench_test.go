@@ -76,9 +76,12 @@ func roundTraceIDs(td ptrace.Traces, n uint64) {
 }
 
 // perSpan runs body on a fresh decode of payload b.N times and reports
-// time, CPU time (cpu-ns/span: the process's user and system time, which
-// other load on a shared machine disturbs far less than the wall clock),
-// bytes and allocations per span. Decoding happens with the timer
+// time, CPU time, bytes and allocations per span. cpu-ns/span is the
+// process's user and system time over the timed part, every thread's,
+// which other load on a shared machine disturbs far less than the wall
+// clock; it includes whatever GC work runs meanwhile, some of it for the
+// untimed decode, which weighs most in the rows that do least. Decoding
+// happens with the timer
 // stopped, one batch at a time, so the heap holds one batch as it would in
 // a collector, and its allocations are not counted. With newTraces every
 // round gets trace ids never seen before, as a collector's traffic does:
