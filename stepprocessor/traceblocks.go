@@ -96,9 +96,14 @@ func (tb *traceBlocks) build(td ptrace.Traces, recs []spanRec) {
 		k++
 	})
 	for i := range recs {
+		// A record's span is in the batch, so in its block; -1 would only
+		// mean a batch changed under the window, and then the record has
+		// no ancestors rather than a panic.
 		pos := tb.find(tb.recBlk[i], recs[i].key.span)
 		tb.recPos = append(tb.recPos, pos)
-		tb.block(tb.recBlk[i])[pos].rec = int32(i)
+		if pos >= 0 {
+			tb.block(tb.recBlk[i])[pos].rec = int32(i)
+		}
 	}
 }
 
@@ -136,6 +141,9 @@ func (tb *traceBlocks) link(i int) (up, canon int32) {
 	b := tb.recBlk[i]
 	blk := tb.block(b)
 	pos := tb.recPos[i]
+	if pos < 0 {
+		return -1, int32(i)
+	}
 	canon = blk[pos].rec
 	for d := 0; d < maxDepth; d++ {
 		p := blk[pos].parent
