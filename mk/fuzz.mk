@@ -33,6 +33,7 @@ FUZZ_TARGETS := \
 	./stepprocessor:FuzzPyRepr \
 	./stepprocessor:FuzzFinishReasonAndProvider \
 	./stepprocessor:FuzzSpanRecognition \
+	./stepprocessor:FuzzJSONObject \
 	./cmd/steps:FuzzConvert
 
 

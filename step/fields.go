@@ -26,6 +26,8 @@ type Field struct {
 	count func(*Step) **int64
 	tm    func(*Step) *Time
 	usd   func(*Step) **float64
+
+	staged bool // stagedFields names it (set by stagedList, stage.go)
 }
 
 // Prefix starts every key of the step.* contract.

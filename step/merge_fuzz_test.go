@@ -93,6 +93,16 @@ func merged(ps ...Step) Step {
 	return s
 }
 
+// mergedOwned is merged through MergeOwned, into a record only it writes.
+func mergedOwned(ps ...Step) Step {
+	var s Step
+	for i := range ps {
+		s.MergeOwned(&ps[i])
+	}
+	s.Finalize()
+	return s
+}
+
 func finalized(s Step) Step {
 	s.Finalize()
 	return s
@@ -119,6 +129,8 @@ func FuzzMergeIsCommutativeAndIdempotent(f *testing.F) {
 		require.Equal(t, merged(a), merged(a, a), "a patch merged with itself")
 		require.Equal(t, merged(a, b, c), merged(c, a, b), "order of three")
 		require.Equal(t, merged(a, b, c), merged(a, merged(b, c)), "associative")
+		require.Equal(t, merged(a, b, c, a), mergedOwned(a, b, c, a), "MergeOwned merges as Merge")
+		require.Equal(t, merged(c, b, a), mergedOwned(c, b, a), "MergeOwned leaves the patches as they were")
 		require.Equal(t, ab, merged(finalized(a), finalized(b)), "Finalize commutes with Merge")
 		require.Equal(t, ab, finalized(ab), "Finalize is idempotent")
 		require.Equal(t, max(StatusRank(a.Status), StatusRank(b.Status)), StatusRank(ab.Status), "status only moves forward")

@@ -44,7 +44,19 @@ const StagesKey = Prefix + "stages"
 const StageKey = Prefix + "stage"
 
 // Staged reports whether the merge orders f's values by stage first.
-func (f *Field) Staged() bool { return stagedFields[f.Name] }
+func (f *Field) Staged() bool { return f.staged }
+
+// stagedList holds the staged fields in record order, so that SetStage
+// visits only them. Building it marks each Field's staged flag.
+var stagedList = func() []*Field {
+	var out []*Field
+	for _, f := range Fields {
+		if f.staged = stagedFields[f.Name]; f.staged {
+			out = append(out, f)
+		}
+	}
+	return out
+}()
 
 // stagedFields are the string fields that Merge, and each backend's SQL,
 // order by stage first. A field added to Fields is unstaged until it is
@@ -67,11 +79,18 @@ func (s *Step) SetStage(st Stage) {
 	if st == 0 {
 		return
 	}
-	for _, f := range Fields {
-		if f.Staged() && f.isSet(s) {
-			if s.Stages == nil {
-				s.Stages = Stages{}
-			}
+	n := 0
+	for _, f := range stagedList {
+		if f.isSet(s) {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	s.Stages = make(Stages, n)
+	for _, f := range stagedList {
+		if f.isSet(s) {
 			s.Stages[f.Name] = st
 		}
 	}

@@ -76,7 +76,12 @@ func roundTraceIDs(td ptrace.Traces, n uint64) {
 }
 
 // perSpan runs body on a fresh decode of payload b.N times and reports
-// time, bytes and allocations per span. Decoding happens with the timer
+// time, CPU time, bytes and allocations per span. cpu-ns/span is the
+// process's user and system time over the timed part, every thread's,
+// which other load on a shared machine disturbs far less than the wall
+// clock; it includes whatever GC work runs meanwhile, some of it for the
+// untimed decode, which weighs most in the rows that do least. Decoding
+// happens with the timer
 // stopped, one batch at a time, so the heap holds one batch as it would in
 // a collector, and its allocations are not counted. With newTraces every
 // round gets trace ids never seen before, as a collector's traffic does:
@@ -85,6 +90,7 @@ func roundTraceIDs(td ptrace.Traces, n uint64) {
 func perSpan(b *testing.B, payload []byte, spans int, newTraces bool, body func(td ptrace.Traces)) {
 	var u ptrace.ProtoUnmarshaler
 	var bytes, allocs uint64
+	var cpu time.Duration
 	var m0, m1 runtime.MemStats
 	b.ResetTimer()
 	for round := range b.N {
@@ -95,9 +101,11 @@ func perSpan(b *testing.B, payload []byte, spans int, newTraces bool, body func(
 			roundTraceIDs(td, uint64(round))
 		}
 		runtime.ReadMemStats(&m0)
+		c0 := processCPU()
 		b.StartTimer()
 		body(td)
 		b.StopTimer()
+		cpu += processCPU() - c0
 		runtime.ReadMemStats(&m1)
 		bytes += m1.TotalAlloc - m0.TotalAlloc
 		allocs += m1.Mallocs - m0.Mallocs
@@ -105,6 +113,7 @@ func perSpan(b *testing.B, payload []byte, spans int, newTraces bool, body func(
 	}
 	n := float64(b.N) * float64(spans)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/span")
+	b.ReportMetric(float64(cpu.Nanoseconds())/n, "cpu-ns/span")
 	b.ReportMetric(float64(bytes)/n, "B/span")
 	b.ReportMetric(float64(allocs)/n, "allocs/span")
 }

@@ -352,7 +352,7 @@ func (r *lettaRecogniser) readError(f *spanFacts, out *finding) {
 		}
 	}
 	if ed != (step.ErrorData{}) {
-		p.ErrorData = &ed
+		p.ErrorData = new(ed) // only a failed step's parts take the heap
 	}
 }
 

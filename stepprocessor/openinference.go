@@ -1,7 +1,6 @@
 package stepprocessor
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -174,7 +173,7 @@ func (r *openinferenceRecogniser) langgraphNode(f *spanFacts) bool {
 	if err != nil {
 		return false // readContext names the problem
 	}
-	_, node := md[langgraphNode]
+	_, node := md.get(langgraphNode)
 	return node
 }
 
@@ -220,34 +219,52 @@ func firstSlotPresent(f *spanFacts, slots []slot) (slot, bool) {
 	return 0, false
 }
 
+// oiMetadata is OpenInference's `metadata` as read: a map attribute's
+// values, or a JSON object's text, looked up without decoding the rest
+// (jsonObject).
+type oiMetadata struct {
+	m  map[string]any
+	js jsonObject
+}
+
+// get returns the value under k as decoding into a map[string]any gives it.
+func (md oiMetadata) get(k string) (any, bool) {
+	if md.m != nil {
+		x, ok := md.m[k]
+		return x, ok
+	}
+	return md.js.lookup(k)
+}
+
 // parseMetadata reads OpenInference's `metadata`, a JSON object in a
 // string. Some SDKs send it as a map attribute instead; both are accepted.
-func parseMetadata(v pcommon.Value) (map[string]any, error) {
+func parseMetadata(v pcommon.Value) (oiMetadata, error) {
 	switch v.Type() {
 	case pcommon.ValueTypeMap:
-		return v.Map().AsRaw(), nil
+		return oiMetadata{m: v.Map().AsRaw()}, nil
 	case pcommon.ValueTypeStr:
 		s := strings.TrimSpace(v.Str())
 		if s == "" {
-			return nil, nil
+			return oiMetadata{}, nil
 		}
-		var md map[string]any
-		if err := json.Unmarshal([]byte(s), &md); err != nil {
-			return nil, fmt.Errorf("want a JSON object, got %q", clipText(s))
+		js, ok := newJSONObject(s)
+		if !ok {
+			return oiMetadata{}, fmt.Errorf("want a JSON object, got %q", clipText(s))
 		}
-		return md, nil
+		return oiMetadata{js: js}, nil
 	}
-	return nil, fmt.Errorf("want a JSON object in a string, got a %s", strings.ToLower(v.Type().String()))
+	return oiMetadata{}, fmt.Errorf("want a JSON object in a string, got a %s", strings.ToLower(v.Type().String()))
 }
 
 // fillFrom sets *dst, if unset, from the first of keys in md that holds a
 // string or a whole number.
-func fillFrom(dst *string, md map[string]any, keys []string) {
+func fillFrom(dst *string, md oiMetadata, keys []string) {
 	if *dst != "" {
 		return
 	}
 	for _, k := range keys {
-		switch x := md[k].(type) {
+		x, _ := md.get(k)
+		switch x := x.(type) {
 		case string:
 			if x != "" {
 				*dst = x

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -71,7 +72,13 @@ type pyRepr struct {
 // parsePyRepr parses one Python str()/repr() value.
 func parsePyRepr(s string) (pyRepr, error) {
 	body, truncated := cutPyTruncation(s)
-	p := pyParser{s: body, truncated: truncated}
+	// The items of the containers being read wait on stacks reused from
+	// parse to parse: each container then takes one allocation of its
+	// exact size (popItems) rather than one per growth.
+	sc := pyScratchPool.Get().(*pyScratch)
+	defer pyScratchPool.Put(sc)
+	p := pyParser{s: body, truncated: truncated, stack: sc.stack[:0], keys: sc.keys[:0]}
+	defer func() { sc.stack, sc.keys = p.stack[:0], p.keys[:0] }()
 	p.space()
 	v, err := p.value(0)
 	if err != nil {
@@ -107,6 +114,30 @@ type pyParser struct {
 	s         string
 	pos       int
 	truncated bool
+	stack     []pyItem  // items of the open containers, innermost last
+	keys      []pyValue // keys of the open dicts' items, innermost last
+}
+
+// pyScratch is the item and key stacks of one parse.
+type pyScratch struct {
+	stack []pyItem
+	keys  []pyValue
+}
+
+var pyScratchPool = sync.Pool{New: func() any { return new(pyScratch) }}
+
+// popItems takes the items above base off the stack, into a slice of
+// their own (nil for none).
+func (p *pyParser) popItems(base int) []pyItem {
+	n := len(p.stack) - base
+	if n == 0 {
+		return nil
+	}
+	out := make([]pyItem, n)
+	copy(out, p.stack[base:])
+	clear(p.stack[base:])
+	p.stack = p.stack[:base]
+	return out
 }
 
 func (p *pyParser) errorf(format string, args ...any) error {
@@ -202,6 +233,13 @@ func (p *pyParser) name(depth int) (pyValue, error) {
 // items reads a bracketed, comma-separated list. In a call, arguments may
 // be keyword=value.
 func (p *pyParser) items(depth int, open, close byte, kind pyKind) (pyValue, error) {
+	base := len(p.stack)
+	v, err := p.readItems(depth, close, kind)
+	v.items = p.popItems(base)
+	return v, err
+}
+
+func (p *pyParser) readItems(depth int, close byte, kind pyKind) (pyValue, error) {
 	v := pyValue{kind: kind}
 	p.pos++ // open
 	for {
@@ -236,7 +274,7 @@ func (p *pyParser) items(depth int, open, close byte, kind pyKind) (pyValue, err
 			return v, err
 		}
 		it.val = val
-		v.items = append(v.items, it)
+		p.stack = append(p.stack, it)
 		if done, err := p.separator(close); done || err != nil {
 			return v, err
 		}
@@ -319,6 +357,23 @@ func (p *pyParser) separator(close byte) (done bool, err error) {
 }
 
 func (p *pyParser) dictOrSet(depth int) (pyValue, error) {
+	base, keyBase := len(p.stack), len(p.keys)
+	v, err := p.readDictOrSet(depth, base)
+	v.items = p.popItems(base)
+	if n := len(p.keys) - keyBase; n > 0 {
+		// A dict: every item has its key, pushed in step with it.
+		keys := make([]pyValue, n)
+		copy(keys, p.keys[keyBase:])
+		clear(p.keys[keyBase:])
+		p.keys = p.keys[:keyBase]
+		for i := range v.items {
+			v.items[i].key = &keys[i]
+		}
+	}
+	return v, err
+}
+
+func (p *pyParser) readDictOrSet(depth, base int) (pyValue, error) {
 	v := pyValue{kind: pyDict}
 	p.pos++ // {
 	for {
@@ -343,11 +398,11 @@ func (p *pyParser) dictOrSet(depth int) (pyValue, error) {
 		p.space()
 		if p.pos < len(p.s) && p.s[p.pos] != ':' {
 			// {a, b}: a set, read like a list.
-			if len(v.items) > 0 && v.kind == pyDict {
+			if len(p.stack) > base && v.kind == pyDict {
 				return v, p.errorf("dict entry without ':'")
 			}
 			v.kind = pyList
-			v.items = append(v.items, pyItem{val: key})
+			p.stack = append(p.stack, pyItem{val: key})
 		} else {
 			if v.kind == pyList {
 				return v, p.errorf("unexpected ':' in a set")
@@ -367,8 +422,8 @@ func (p *pyParser) dictOrSet(depth int) (pyValue, error) {
 				}
 				return v, err
 			}
-			k := key
-			v.items = append(v.items, pyItem{key: &k, val: val})
+			p.keys = append(p.keys, key)
+			p.stack = append(p.stack, pyItem{val: val})
 		}
 		if done, err := p.separator('}'); done || err != nil {
 			return v, err

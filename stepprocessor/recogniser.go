@@ -143,7 +143,7 @@ func spanFailed(sp ptrace.Span, errorType pcommon.Value, hasErrorType bool, p *s
 		p.ErrorType = errorType.AsString()
 	}
 	if ed != (step.ErrorData{}) {
-		p.ErrorData = &ed
+		p.ErrorData = new(ed) // only a failure with a message takes the heap
 	}
 	return true
 }

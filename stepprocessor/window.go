@@ -81,6 +81,20 @@ type windowState struct {
 	// by scope (unclaimed.go).
 	unclaimed map[string]*unclaimedScope
 	memo      keyMemo // key classes for the unclaimed check (keymemo.go)
+
+	// The Letta parts of the window grouped by step id (writeSteps), and
+	// the record one group assembles into (writeLetta).
+	lettaByID  map[string]int
+	lettaIDs   []string
+	lettaParts [][]int
+	letta      step.Step
+	// Stateless windows only: the trace blocks (traceblocks.go) in place
+	// of byKey and parents, and per record its nearest recognised
+	// ancestor's record or -1, and the record byKey would name for its
+	// span (linkRecords).
+	blocks traceBlocks
+	up     []int32
+	canon  []int32
 }
 
 // spanLink is one span of the window and its parent.
@@ -227,6 +241,12 @@ func (a *annotator) release(ws *windowState) {
 	clear(ws.parents)
 	clear(ws.seen)
 	clear(ws.unclaimed)
+	ws.facts.forget()
+	clear(ws.lettaByID)
+	clear(ws.lettaIDs)
+	ws.lettaIDs, ws.lettaParts = ws.lettaIDs[:0], ws.lettaParts[:0]
+	ws.letta = step.Step{}
+	ws.blocks.reset()
 	ws.links, ws.traces = ws.links[:0], ws.traces[:0]
 	// Keep one state outside the pool, which a GC empties, so that a busy
 	// processor does not grow its slices and maps anew after every GC.
@@ -246,8 +266,13 @@ func (a *annotator) acquire() *windowState {
 // recognised span (or, with outlines, that were recognised before), finds
 // each recognised span by key and lists the traces they belong to. Spans
 // of other traces are never indexed: no step looks at them.
-// The ordered links are kept only for the outlines (sk not nil).
+// The ordered links are kept only for the outlines (sk not nil). A window
+// without outlines indexes its traces as blocks instead (traceblocks.go).
 func (ws *windowState) index(td ptrace.Traces, sk *skeletons) {
+	if sk == nil {
+		ws.blocks.build(td, ws.recs)
+		return
+	}
 	if ws.byKey == nil {
 		ws.byKey, ws.parents, ws.seen = map[spanKey]int{}, map[spanKey]pcommon.SpanID{}, map[pcommon.TraceID]struct{}{}
 	}
@@ -333,6 +358,20 @@ func (w *window) ancestors(k spanKey, fn func(spanKey) bool) {
 func (w *window) markWrappers() {
 	recs := w.ws.recs
 	defer w.shareWrapperMarks()
+	if w.sk == nil {
+		w.linkRecords()
+		for i := range recs {
+			if recs[i].f.role != roleLLM {
+				continue
+			}
+			for j, d := w.ws.up[i], 0; j >= 0 && d < maxDepth; j, d = w.ws.up[j], d+1 {
+				if recs[j].f.role == roleLLM {
+					recs[j].wrapper = true
+				}
+			}
+		}
+		return
+	}
 	for i := range recs {
 		if recs[i].f.role != roleLLM {
 			continue
@@ -369,11 +408,34 @@ func (w *window) markWrappers() {
 	}
 }
 
+// linkRecords sets, for each record, ws.up, the record of its nearest
+// recognised ancestor in the window or -1, and ws.canon, the record that
+// stands for its span (byKey's). A window without outlines finds every
+// ancestor it needs among its records, so markWrappers and context follow
+// these links rather than walk the span chain again for every step
+// beneath it.
+func (w *window) linkRecords() {
+	ws := w.ws
+	ws.up, ws.canon = ws.up[:0], ws.canon[:0]
+	for i := range ws.recs {
+		up, canon := ws.blocks.link(i)
+		ws.up, ws.canon = append(ws.up, up), append(ws.canon, canon)
+	}
+}
+
 // shareWrapperMarks gives every copy of a span the wrapper mark of the
 // record byKey names for it: a span delivered twice in one window (an exact
 // redelivery) has two records, and both are that one span.
 func (w *window) shareWrapperMarks() {
 	recs := w.ws.recs
+	if w.sk == nil {
+		for i := range recs {
+			if j := w.ws.canon[i]; int(j) != i && recs[j].wrapper {
+				recs[i].wrapper = true
+			}
+		}
+		return
+	}
 	for i := range recs {
 		if j, ok := w.ws.byKey[recs[i].key]; ok && j != i && recs[j].wrapper {
 			recs[i].wrapper = true
@@ -384,10 +446,18 @@ func (w *window) shareWrapperMarks() {
 // traces lists, once each, the traces the window holds recognised spans of.
 func (w *window) traces() []pcommon.TraceID { return w.ws.traces }
 
-// context gives the context a step at k inherits: the nearest ancestor
-// that has each field, from the window or from the trace's outline.
-func (w *window) context(k spanKey, c *stepContext) {
-	w.ancestors(k, func(p spanKey) bool {
+// context gives the context the step of record i inherits: the nearest
+// ancestor that has each field, from the window or from the trace's
+// outline.
+func (w *window) context(i int, c *stepContext) {
+	if w.sk == nil {
+		recs := w.ws.recs
+		for j, d := w.ws.up[i], 0; j >= 0 && d < maxDepth; j, d = w.ws.up[j], d+1 {
+			fillContext(c, &recs[j].f.ctx)
+		}
+		return
+	}
+	w.ancestors(w.ws.recs[i].key, func(p spanKey) bool {
 		if j, ok := w.ws.byKey[p]; ok {
 			fillContext(c, &w.ws.recs[j].f.ctx)
 		} else if w.sk != nil {
@@ -404,31 +474,52 @@ func (w *window) context(k spanKey, c *stepContext) {
 // step.patches entry on one of its spans.
 func (w *window) writeSteps(res *result) {
 	recs := w.ws.recs
-	var letta map[string][]int
+	ws := w.ws
 	for i := range recs {
 		r := &recs[i]
 		switch {
 		case r.f.role == roleLLM && !r.wrapper:
-			p := r.f.patch
+			// The record is completed where it lies: nothing reads an LLM
+			// span's patch after its step is written, and a copy of a
+			// whole step.Step per span would escape to the heap.
+			p := &r.f.patch
 			p.ID = step.DeriveID(r.key.trace, r.key.span)
 			setHex(&p.TraceID, r.key.trace[:])
 			setHex(&p.SpanID, r.key.span[:])
-			w.finish(&p, r, r.key)
-			step.Write(r.span.Attributes(), &p)
+			w.finish(p, i)
+			step.Write(r.span.Attributes(), p)
 			res.steps++
 			if w.sk != nil {
-				w.sk.markAnchor(r.key, p.ID, true, contextMask(&p))
+				w.sk.markAnchor(r.key, p.ID, true, contextMask(p))
 			}
 		case r.f.role == roleLettaPart && r.f.patch.ID != "":
-			if letta == nil {
-				letta = map[string][]int{}
-			}
-			letta[r.f.patch.ID] = append(letta[r.f.patch.ID], i)
+			ws.addLettaPart(r.f.patch.ID, i)
 		}
 	}
-	for id, parts := range letta {
-		w.writeLetta(id, parts, res)
+	for g, parts := range ws.lettaParts {
+		w.writeLetta(ws.lettaIDs[g], parts, res)
 	}
+}
+
+// addLettaPart files record i under its Letta step id. The groups are the
+// window's reused scratch, in order of first appearance.
+func (ws *windowState) addLettaPart(id string, i int) {
+	if ws.lettaByID == nil {
+		ws.lettaByID = map[string]int{}
+	}
+	g, ok := ws.lettaByID[id]
+	if !ok {
+		g = len(ws.lettaIDs)
+		ws.lettaByID[id] = g
+		ws.lettaIDs = append(ws.lettaIDs, id)
+		if g < cap(ws.lettaParts) {
+			ws.lettaParts = ws.lettaParts[:g+1]
+			ws.lettaParts[g] = ws.lettaParts[g][:0]
+		} else {
+			ws.lettaParts = append(ws.lettaParts, nil)
+		}
+	}
+	ws.lettaParts[g] = append(ws.lettaParts[g], i)
 }
 
 // writeLetta assembles the parts of one Letta step found in the window.
@@ -436,9 +527,13 @@ func (w *window) writeLetta(id string, parts []int, res *result) {
 	recs := w.ws.recs
 	carrier := parts[0]
 	anchored := false
-	var p step.Step
+	// The window's scratch record: step.Write and AppendPatch copy what
+	// they write, so nothing keeps it after this step.
+	p := &w.ws.letta
+	*p = step.Step{}
 	for _, i := range parts {
-		p.Merge(&recs[i].f.patch)
+		// p starts empty, so its stages are Merge's own map.
+		p.MergeOwned(&recs[i].f.patch)
 		if recs[i].f.lettaAnchor && !anchored {
 			carrier, anchored = i, true
 		}
@@ -452,23 +547,24 @@ func (w *window) writeLetta(id string, parts []int, res *result) {
 		fillContext(&own, &recs[i].f.ctx)
 	}
 	c.f.ctx = own
-	w.finish(&p, c, c.key)
+	w.finish(p, carrier)
 	if anchored {
-		step.Write(c.span.Attributes(), &p)
+		step.Write(c.span.Attributes(), p)
 		res.steps++
 		if w.sk != nil {
-			w.sk.markAnchor(c.key, id, false, contextMask(&p))
+			w.sk.markAnchor(c.key, id, false, contextMask(p))
 		}
 		return
 	}
-	step.AppendPatch(c.span.Attributes(), &p)
+	step.AppendPatch(c.span.Attributes(), p)
 	res.patches++
 }
 
 // finish fills what every step takes from its span and its ancestors: the
 // source, the service, and the context (own values first, then the span's
 // own context, then the nearest ancestor's).
-func (w *window) finish(p *step.Step, r *spanRec, k spanKey) {
+func (w *window) finish(p *step.Step, i int) {
+	r := &w.ws.recs[i]
 	if p.Source == "" {
 		p.Source = r.f.source
 	}
@@ -478,7 +574,7 @@ func (w *window) finish(p *step.Step, r *spanRec, k spanKey) {
 		}
 	}
 	c := r.f.ctx
-	w.context(k, &c)
+	w.context(i, &c)
 	applyContext(p, &c)
 	w.a.price(p, r.span.Attributes())
 }
