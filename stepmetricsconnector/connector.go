@@ -46,7 +46,6 @@ type stepMetrics struct {
 	check step.Step // where Field.Set checks fields the metrics do not read
 	// checkUsed says check holds values of an earlier span.
 	checkUsed bool
-	scanFn    func(string, pcommon.Value) bool
 	kvs       []kv   // the current series' attributes, reused
 	key       []byte // the current series key, reused
 	// baseN and baseKeyLen are the base attributes' count in kvs and
@@ -80,7 +79,7 @@ func newConnector(logger *zap.Logger, cfg *Config, next consumer.Metrics, now fu
 		families:   map[string]*family{},
 		stop:       make(chan struct{}),
 	}
-	c.attrsFn, c.scanFn = c.putAttrs, c.scanAttr
+	c.attrsFn = c.putAttrs
 	c.sc.extra = make([]string, len(cfg.Dimensions))
 	for _, d := range cfg.Dimensions {
 		f, _ := step.FieldByName(d.Name)
@@ -149,7 +148,7 @@ func (c *stepMetrics) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
 
 // scan is what one walk over a span's attributes found.
 type scan struct {
-	found   bool // a step.* field of an anchor
+	hasID   bool // step.id, whatever its value
 	patches bool // step.patches
 	err     error
 	id      string
@@ -166,27 +165,29 @@ type scan struct {
 // value or a missing id rejects the anchor; a value outside its field's
 // vocabulary is left out. A span with step.patches goes through step.Read
 // itself (the rare path).
+//
+// One pass over the span's keys finds both: most spans carry no step, and
+// for them the pass only compares each key's first bytes with "step.".
+// step.* fields without step.id or step.patches count nowhere (step.Read
+// rejects them), and are not logged as rejected either.
 func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	attrs := sp.Attributes()
-	// Most spans carry no step: two lookups skip them. step.* fields
-	// without step.id count nowhere either way (step.Read rejects them).
-	if _, ok := attrs.Get(c.idKey); !ok {
-		if _, ok := attrs.Get(step.PatchesKey); !ok {
-			return
+	started := false
+	for k, v := range attrs.All() {
+		if len(k) <= len(step.Prefix) || k[:len(step.Prefix)] != step.Prefix {
+			continue
 		}
+		if !started {
+			c.startScan()
+			started = true
+		}
+		c.scanAttr(k, v)
 	}
-	c.sc.found, c.sc.patches, c.sc.err, c.sc.hasCost, c.sc.id = false, false, nil, false, ""
-	c.sc.rec, c.sc.prev = stepRec{}, c.keys.start()
-	if c.checkUsed {
-		c.check, c.checkUsed = step.Step{}, false
-	}
-	clear(c.sc.extra)
-	attrs.Range(c.scanFn)
-	if c.sc.patches {
-		c.consumeRead(sp, attrs, now)
+	if !started || !c.sc.hasID && !c.sc.patches {
 		return
 	}
-	if !c.sc.found {
+	if c.sc.patches {
+		c.consumeRead(sp, attrs, now)
 		return
 	}
 	if c.sc.err == nil && c.sc.id == "" {
@@ -205,7 +206,17 @@ func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	c.count(st, now)
 }
 
-// scanAttr is the body of the walk, made once (see newConnector). The
+// startScan forgets what the walk found on the span before.
+func (c *stepMetrics) startScan() {
+	c.sc.hasID, c.sc.patches, c.sc.err, c.sc.hasCost, c.sc.id = false, false, nil, false, ""
+	c.sc.rec, c.sc.prev = stepRec{}, c.keys.start()
+	if c.checkUsed {
+		c.check, c.checkUsed = step.Step{}, false
+	}
+	clear(c.sc.extra)
+}
+
+// scanAttr reads one step.* key of the walk (consumeSpan). The
 // fields the metrics read are converted here as Field.Set converts them
 // (none of them has a vocabulary); any other field is only checked, by
 // the coercer Set would use or by Set itself (keyTable's slot kinds).
@@ -228,6 +239,7 @@ func (c *stepMetrics) scanAttr(k string, v pcommon.Value) bool {
 		c.sc.cost, c.sc.hasCost = v, true
 		return true
 	case slotID:
+		c.sc.hasID = true
 		c.sc.id, err = step.StringFromValue(v)
 	case slotStr:
 		c.sc.rec.str[sl.to], err = step.StringFromValue(v)
@@ -261,7 +273,6 @@ func (c *stepMetrics) scanAttr(k string, v pcommon.Value) bool {
 		err = sl.f.Set(&c.check, v)
 		c.checkUsed = true
 	}
-	c.sc.found = true
 	if errors.Is(err, step.ErrOutOfVocabulary) {
 		return true // step.Read leaves the value out and keeps the anchor
 	}

@@ -38,6 +38,12 @@ func (m *stepMemory) Add(id string, st *stepState) {
 	if old, ok := m.byID[id]; ok {
 		m.unlink(old)
 	}
+	m.addNew(id, st)
+}
+
+// addNew is Add for an id the memory does not hold, which the caller has
+// just looked up: it saves Add's second lookup.
+func (m *stepMemory) addNew(id string, st *stepState) {
 	st.id = id
 	m.byID[id] = st
 	m.pushNewest(st)

@@ -153,7 +153,11 @@ type stepState struct {
 // is unknown or was last seen longer than step_memory::ttl ago.
 func (c *stepMetrics) state(id string, now time.Time) *stepState {
 	st, ok := c.memory.Get(id)
-	if !ok || now.Sub(st.seen) > c.cfg.StepMemory.TTL {
+	switch {
+	case !ok:
+		st = &stepState{}
+		c.memory.addNew(id, st)
+	case now.Sub(st.seen) > c.cfg.StepMemory.TTL:
 		st = &stepState{}
 		c.memory.Add(id, st)
 	}

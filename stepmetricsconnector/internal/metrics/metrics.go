@@ -33,22 +33,49 @@ type Exemplar struct {
 
 // series is what every kind of point shares.
 type series struct {
-	attrs     pcommon.Map
-	start     pcommon.Timestamp
-	lastSeen  time.Time
-	exemplars pmetric.ExemplarSlice
+	attrs    pcommon.Map
+	start    pcommon.Timestamp
+	lastSeen time.Time
+	// exemplars since the last flush, as plain values: the slice is kept
+	// across flushes, so recording one allocates nothing once a series
+	// has held max; flush makes the pdata exemplars.
+	exemplars []exemplar
 	overflow  bool // the overflow series
 }
 
+// exemplar is one recorded exemplar until the flush.
+type exemplar struct {
+	Exemplar
+	value float64
+	time  pcommon.Timestamp
+}
+
 func (s *series) addExemplar(max int, ex *Exemplar, v float64, now time.Time) {
-	if ex == nil || max <= 0 || s.exemplars.Len() >= max {
+	if ex == nil || max <= 0 || len(s.exemplars) >= max {
 		return
 	}
-	e := s.exemplars.AppendEmpty()
-	e.SetTraceID(ex.TraceID)
-	e.SetSpanID(ex.SpanID)
-	e.SetDoubleValue(v)
-	e.SetTimestamp(pcommon.NewTimestampFromTime(now))
+	if s.exemplars == nil {
+		s.exemplars = make([]exemplar, 0, max)
+	}
+	s.exemplars = append(s.exemplars, exemplar{*ex, v, pcommon.NewTimestampFromTime(now)})
+}
+
+// moveExemplars appends the series' exemplars to es, with integer values
+// when asInt, and forgets them.
+func (s *series) moveExemplars(es pmetric.ExemplarSlice, asInt bool) {
+	es.EnsureCapacity(len(s.exemplars))
+	for _, x := range s.exemplars {
+		e := es.AppendEmpty()
+		e.SetTraceID(x.TraceID)
+		e.SetSpanID(x.SpanID)
+		if asInt {
+			e.SetIntValue(int64(x.value))
+		} else {
+			e.SetDoubleValue(x.value)
+		}
+		e.SetTimestamp(x.time)
+	}
+	s.exemplars = s.exemplars[:0]
 }
 
 // Limits are the bounds every set of series shares.
@@ -82,7 +109,7 @@ func (s *set[T]) get(key []byte, attrs Attrs, now time.Time, mk func(series) *T,
 	if start == 0 {
 		start = pcommon.NewTimestampFromTime(now)
 	}
-	sr := series{start: start, lastSeen: now, exemplars: pmetric.NewExemplarSlice(), attrs: pcommon.NewMap()}
+	sr := series{start: start, lastSeen: now, attrs: pcommon.NewMap()}
 	if s.limits.Cardinality > 0 && len(s.m) >= s.limits.Cardinality {
 		if p, ok := s.m[OverflowKey]; ok {
 			base(p).lastSeen = now
@@ -179,13 +206,7 @@ func (s *Sums) Build(metric pmetric.Metric, ts pcommon.Timestamp, temporality pm
 		} else {
 			dp.SetDoubleValue(p.value)
 		}
-		p.exemplars.MoveAndAppendTo(dp.Exemplars())
-		if s.isInt {
-			for i := 0; i < dp.Exemplars().Len(); i++ {
-				e := dp.Exemplars().At(i)
-				e.SetIntValue(int64(e.DoubleValue()))
-			}
-		}
+		p.moveExemplars(dp.Exemplars(), s.isInt)
 	}
 }
 
@@ -260,6 +281,6 @@ func (h *Histograms) Build(metric pmetric.Metric, ts pcommon.Timestamp, temporal
 		dp.BucketCounts().FromRaw(p.counts)
 		dp.SetCount(p.count)
 		dp.SetSum(p.sum)
-		p.exemplars.MoveAndAppendTo(dp.Exemplars())
+		p.moveExemplars(dp.Exemplars(), false)
 	}
 }

@@ -91,3 +91,30 @@ func BenchmarkHistogramsObserve(b *testing.B) {
 		h.Observe(keys[i%len(keys)], a, float64(i%100000), nil, now)
 	}
 }
+
+// TestExemplarsUpToTheLimitPerFlush: a series keeps at most
+// Limits.Exemplars exemplars, each with its ids, value and time (an
+// integer value in an integer sum), and a build hands them out once.
+func TestExemplarsUpToTheLimitPerFlush(t *testing.T) {
+	s := NewSums(Limits{Exemplars: 2}, true)
+	t0 := time.Unix(100, 0)
+	for i := range 3 {
+		ex := &Exemplar{TraceID: pcommon.TraceID{byte(i + 1)}, SpanID: pcommon.SpanID{byte(i + 1)}}
+		s.Add([]byte("k"), attrs("a", "b"), float64(10+i), ex, t0.Add(time.Duration(i)*time.Second))
+	}
+	m := pmetric.NewMetric()
+	s.Build(m, pcommon.NewTimestampFromTime(t0), pmetric.AggregationTemporalityCumulative)
+	es := m.Sum().DataPoints().At(0).Exemplars()
+	require.Equal(t, 2, es.Len())
+	for i := range 2 {
+		e := es.At(i)
+		require.Equal(t, pcommon.TraceID{byte(i + 1)}, e.TraceID())
+		require.Equal(t, pcommon.SpanID{byte(i + 1)}, e.SpanID())
+		require.Equal(t, pmetric.ExemplarValueTypeInt, e.ValueType())
+		require.Equal(t, int64(10+i), e.IntValue())
+		require.Equal(t, pcommon.NewTimestampFromTime(t0.Add(time.Duration(i)*time.Second)), e.Timestamp())
+	}
+	m = pmetric.NewMetric()
+	s.Build(m, pcommon.NewTimestampFromTime(t0), pmetric.AggregationTemporalityCumulative)
+	require.Zero(t, m.Sum().DataPoints().At(0).Exemplars().Len(), "handed out once")
+}
