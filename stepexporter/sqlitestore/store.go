@@ -72,13 +72,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 // dsn asks for WAL, a busy timeout, and BEGIN IMMEDIATE, so that concurrent
 // batches queue for the write lock instead of failing on a lock upgrade.
-// synchronous=NORMAL is durable across a process crash in WAL mode.
+// synchronous=NORMAL is durable across a process crash in WAL mode. The page
+// cache is sized by page_cache_mib.
 func dsn(cfg Config) string {
 	q := url.Values{}
 	q.Set("_busy_timeout", fmt.Sprint(cfg.BusyTimeout.Milliseconds()))
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
+	if cfg.PageCacheMiB > 0 {
+		q.Set("_pragma", fmt.Sprintf("cache_size(-%d)", cfg.PageCacheMiB*1024)) // negative: KiB
+	}
 	return "file:" + (&url.URL{Path: cfg.Path}).EscapedPath() + "?" + q.Encode()
 }
 
