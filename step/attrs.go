@@ -130,6 +130,25 @@ var ErrNoID = errors.New("step patch has no id")
 // A value outside its field's vocabulary (ErrOutOfVocabulary) is left out
 // with an error naming the key, and the rest of its patch is kept.
 func Read(attrs pcommon.Map) (patches []Step, errs []error) {
+	// Most spans carry no step.* key. Say so before readStep, whose anchor
+	// escapes to the heap: a whole Step allocated per span otherwise.
+	if !hasStepKey(attrs) {
+		return nil, nil
+	}
+	return readStep(attrs)
+}
+
+// hasStepKey reports whether any key of attrs starts with Prefix.
+func hasStepKey(attrs pcommon.Map) bool {
+	for k := range attrs.All() {
+		if len(k) >= len(Prefix) && k[:len(Prefix)] == Prefix {
+			return true
+		}
+	}
+	return false
+}
+
+func readStep(attrs pcommon.Map) (patches []Step, errs []error) {
 	var anchor Step
 	var anchorErr error
 	var dropped []error

@@ -37,7 +37,7 @@ func TestLoadConfig(t *testing.T) {
 		wantErr string
 	}{
 		{name: "sqlite", want: defaults(func(c *Config) {
-			c.SQLite = configoptional.Some(sqlitestore.Config{Path: "./steps.db", BusyTimeout: 5 * time.Second})
+			c.SQLite = configoptional.Some(sqlitestore.Config{Path: "./steps.db", BusyTimeout: 5 * time.Second, PageCacheMiB: 32})
 		})},
 		{name: "sqlite_defaults", want: defaults(func(c *Config) {
 			c.SQLite = configoptional.Some(sqlitestore.NewDefaultConfig())
@@ -58,7 +58,7 @@ func TestLoadConfig(t *testing.T) {
 			c.HTTP = configoptional.Some(h)
 		})},
 		{name: "full", want: defaults(func(c *Config) {
-			c.SQLite = configoptional.Some(sqlitestore.Config{Path: "/var/lib/otelcol/steps.db", BusyTimeout: 10 * time.Second})
+			c.SQLite = configoptional.Some(sqlitestore.Config{Path: "/var/lib/otelcol/steps.db", BusyTimeout: 10 * time.Second, PageCacheMiB: 64})
 			c.TraceURL = "http://127.0.0.1:16686/trace/{trace_id}?uiFind={span_id}"
 			c.TimeoutConfig.Timeout = 30 * time.Second
 			q := exporterhelper.NewDefaultQueueConfig()

@@ -57,15 +57,17 @@ func mergeRaw(a, b map[string]any) map[string]any {
 
 // sqliteConfig writes to a fresh file, with no queue so that ConsumeTraces
 // returns the backend's answer.
-func sqliteConfig(t *testing.T) (*Config, string) {
+func sqliteConfig(t testing.TB) (*Config, string) {
 	cfg := createDefaultConfig().(*Config)
 	path := filepath.Join(t.TempDir(), "steps.db")
-	cfg.SQLite = configoptional.Some(sqlitestore.Config{Path: path})
+	sq := sqlitestore.NewDefaultConfig()
+	sq.Path = path
+	cfg.SQLite = configoptional.Some(sq)
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	return cfg, path
 }
 
-func startExporter(t *testing.T, cfg *Config, set exporter.Settings, host component.Host) exporter.Traces {
+func startExporter(t testing.TB, cfg *Config, set exporter.Settings, host component.Host) exporter.Traces {
 	t.Helper()
 	require.NoError(t, cfg.Validate())
 	exp, err := NewFactory().CreateTraces(context.Background(), set, cfg)

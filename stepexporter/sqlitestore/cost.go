@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	"github.com/agentsteps/collector/pricing"
@@ -45,17 +46,20 @@ func addColumns(ctx context.Context, db *sql.DB) error {
 // merged provider, model, start time and tokens (step.Step.Price), in the
 // same transaction: a step whose model and usage arrive in different
 // batches is priced as a whole. SQL cannot price, so this follows the
-// upsert.
+// upsert for rows that were there before; a new row is its record, priced
+// before it is written.
 func (s *Store) SetPricing(e *pricing.Engine) { s.pricing = e }
 
 const repriceSQL = `UPDATE steps SET cost_usd = ?, input_cost_usd = ?, output_cost_usd = ?, cost_source = ?,
   context_window_limit = coalesce(context_window_limit, ?) WHERE id = ?`
 
-func (s *Store) reprice(ctx context.Context, tx *sql.Tx, idsJSON string) error {
-	if s.pricing == nil {
+// reprice prices the merged rows with these ids again.
+func (s *Store) reprice(ctx context.Context, tx *sql.Tx, ids []string) error {
+	if s.pricing == nil || len(ids) == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, getSQL, idsJSON)
+	idsJSON, _ := json.Marshal(ids)
+	rows, err := tx.QueryContext(ctx, getSQL, string(idsJSON))
 	if err != nil {
 		return err
 	}

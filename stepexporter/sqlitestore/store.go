@@ -72,13 +72,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 // dsn asks for WAL, a busy timeout, and BEGIN IMMEDIATE, so that concurrent
 // batches queue for the write lock instead of failing on a lock upgrade.
-// synchronous=NORMAL is durable across a process crash in WAL mode.
+// synchronous=NORMAL is durable across a process crash in WAL mode. The page
+// cache is sized by page_cache_mib.
 func dsn(cfg Config) string {
 	q := url.Values{}
 	q.Set("_busy_timeout", fmt.Sprint(cfg.BusyTimeout.Milliseconds()))
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
+	if cfg.PageCacheMiB > 0 {
+		q.Set("_pragma", fmt.Sprintf("cache_size(-%d)", cfg.PageCacheMiB*1024)) // negative: KiB
+	}
 	return "file:" + (&url.URL{Path: cfg.Path}).EscapedPath() + "?" + q.Encode()
 }
 
@@ -152,8 +156,8 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 		ids[i] = records[i].ID
 	}
 	idsJSON, _ := json.Marshal(ids)
-	var existing int
-	if err := tx.QueryRowContext(ctx, existingSQL, string(idsJSON)).Scan(&existing); err != nil {
+	existing, err := existingIDs(ctx, tx, string(idsJSON))
+	if err != nil {
 		return store.Result{}, classify(err)
 	}
 
@@ -161,6 +165,11 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
 	args := make([]any, 0, len(columns)+2)
 	var rejected []error
+	// merged are the ids whose row holds more than the record: only those
+	// need pricing after the upsert. A new row is the record itself, so
+	// the record is priced before it is written.
+	var merged []string
+	seen := make(map[string]bool, len(records))
 	for i := range records {
 		r := records[i]
 		if r.ID == "" {
@@ -169,6 +178,12 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 		}
 		r.Finalize()
 		r.Tags = sortedSet(r.Tags)
+		if existing[r.ID] || seen[r.ID] {
+			merged = append(merged, r.ID)
+		} else if s.pricing != nil {
+			r.PriceCost(s.pricing)
+		}
+		seen[r.ID] = true
 		args = args[:0]
 		for _, c := range columns {
 			if c.merge != derived {
@@ -184,19 +199,37 @@ func (s *Store) Upsert(ctx context.Context, records []step.Step) (store.Result, 
 			return store.Result{}, classify(err)
 		}
 	}
-	if err := s.reprice(ctx, tx, string(idsJSON)); err != nil {
+	if err := s.reprice(ctx, tx, merged); err != nil {
 		return store.Result{}, classify(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return store.Result{}, classify(err)
 	}
 	written := len(records) - len(rejected)
-	res := store.Result{Merged: min(existing, written)}
+	res := store.Result{Merged: min(len(existing), written)}
 	res.Inserted = written - res.Merged
 	if len(rejected) > 0 {
 		return res, consumererror.NewPermanent(errors.Join(rejected...))
 	}
 	return res, nil
+}
+
+// existingIDs returns which of the ids (a JSON array) already have a row.
+func existingIDs(ctx context.Context, tx *sql.Tx, idsJSON string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, existingSQL, idsJSON)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
 }
 
 // isDataError reports the errors that say the record itself cannot be

@@ -59,6 +59,15 @@ func TestOpenUsesWAL(t *testing.T) {
 	require.Equal(t, "wal", mode)
 }
 
+// The page cache holds the indexes' working set (page_cache_mib; the
+// negative cache_size is in KiB).
+func TestOpenSizesThePageCache(t *testing.T) {
+	s := openTemp(t)
+	var kib int
+	require.NoError(t, s.db.QueryRow("PRAGMA cache_size").Scan(&kib))
+	require.Equal(t, -32*1024, kib)
+}
+
 func TestUpsertCountsInsertedAndMerged(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()
@@ -137,9 +146,10 @@ func TestReopenKeepsRowsAndMergesIntoThem(t *testing.T) {
 }
 
 func TestConfigValidateNamesTheKey(t *testing.T) {
-	err := (&Config{BusyTimeout: -1}).Validate()
+	err := (&Config{BusyTimeout: -1, PageCacheMiB: -1}).Validate()
 	require.ErrorContains(t, err, "path must be set")
 	require.ErrorContains(t, err, "busy_timeout must be >= 0")
+	require.ErrorContains(t, err, "page_cache_mib must be >= 0")
 }
 
 func TestUnsortedIncomingTagsMergeAsASortedSet(t *testing.T) {

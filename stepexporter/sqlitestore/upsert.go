@@ -14,9 +14,9 @@ import (
 // columns, so the table, the insert and the merge cannot drift apart.
 var upsertSQL = buildUpsert()
 
-// existingSQL counts which ids of a batch already have a row, so that Upsert
-// can report inserted and merged records.
-const existingSQL = `SELECT count(*) FROM steps WHERE id IN (SELECT value FROM json_each(?))`
+// existingSQL lists which ids of a batch already have a row, so that Upsert
+// can report inserted and merged records, and re-price only merged rows.
+const existingSQL = `SELECT id FROM steps WHERE id IN (SELECT value FROM json_each(?))`
 
 func buildUpsert() string {
 	var cols, marks, sets []string
