@@ -1,53 +1,87 @@
 package stepmetricsconnector
 
+import "hash/maphash"
+
 // stepMemory is the step memory: the states of the steps seen lately, by
 // step id, with the least recently seen forgotten past max steps. The
 // recency list runs through the states themselves, so that remembering a
 // new step costs one allocation and one map insert (hashicorp's simplelru,
 // used before, costs an entry per step and a second lookup).
+//
+// The map is keyed by a 64-bit hash of the id, computed once per lookup
+// and reused by the insert that follows it: a string-keyed map hashes the
+// id on the lookup, again on the insert and again each time it grows. Ids
+// whose hashes collide are chained through stepState.sameHash and told
+// apart by the id itself.
 type stepMemory struct {
-	byID map[string]*stepState
+	byHash map[uint64]*stepState
+	seed   maphash.Seed
+	// mask is ANDed into every hash: all ones, but tests clear bits to make
+	// ids collide.
+	mask uint64
+	n    int // states held
 	max  int
 	// newest and oldest end the recency list (stepState.newer, older).
 	newest, oldest *stepState
 }
 
 func newStepMemory(maxSteps int) *stepMemory {
-	return &stepMemory{byID: map[string]*stepState{}, max: maxSteps}
+	return &stepMemory{byHash: map[uint64]*stepState{}, seed: maphash.MakeSeed(), mask: ^uint64(0), max: maxSteps}
+}
+
+// hash is the map key of step id.
+func (m *stepMemory) hash(id string) uint64 { return maphash.String(m.seed, id) & m.mask }
+
+// find returns the state of step id, whose hash is h.
+func (m *stepMemory) find(h uint64, id string) (*stepState, bool) {
+	st := m.byHash[h]
+	for st != nil && st.id != id {
+		st = st.sameHash
+	}
+	return st, st != nil
 }
 
 // Get returns the state of step id and marks it the most recently seen.
 func (m *stepMemory) Get(id string) (*stepState, bool) {
-	st, ok := m.byID[id]
-	if ok && st != m.newest {
-		m.unlink(st)
-		m.pushNewest(st)
+	st, ok := m.find(m.hash(id), id)
+	if ok {
+		m.touch(st)
 	}
 	return st, ok
 }
 
+// touch marks st the most recently seen.
+func (m *stepMemory) touch(st *stepState) {
+	if st != m.newest {
+		m.unlink(st)
+		m.pushNewest(st)
+	}
+}
+
 // Peek returns the state of step id without marking it seen.
 func (m *stepMemory) Peek(id string) (*stepState, bool) {
-	st, ok := m.byID[id]
-	return st, ok
+	return m.find(m.hash(id), id)
 }
 
 // Add remembers st as step id's state, the most recently seen, in place
 // of any state id had, and forgets the least recently seen step past max.
 func (m *stepMemory) Add(id string, st *stepState) {
-	if old, ok := m.byID[id]; ok {
-		m.unlink(old)
+	h := m.hash(id)
+	if old, ok := m.find(h, id); ok {
+		m.remove(old)
 	}
-	m.addNew(id, st)
+	m.addNew(h, id, st)
 }
 
-// addNew is Add for an id the memory does not hold, which the caller has
-// just looked up: it saves Add's second lookup.
-func (m *stepMemory) addNew(id string, st *stepState) {
-	st.id = id
-	m.byID[id] = st
+// addNew is Add for an id the memory does not hold, whose hash h the
+// caller has just looked up: it saves Add's second lookup.
+func (m *stepMemory) addNew(h uint64, id string, st *stepState) {
+	st.id, st.hash = id, h
+	st.sameHash = m.byHash[h] // nil but for a collision
+	m.byHash[h] = st
+	m.n++
 	m.pushNewest(st)
-	if len(m.byID) > m.max {
+	if m.n > m.max {
 		m.RemoveOldest()
 	}
 }
@@ -58,13 +92,33 @@ func (m *stepMemory) Oldest() (*stepState, bool) { return m.oldest, m.oldest != 
 // RemoveOldest forgets the least recently seen step.
 func (m *stepMemory) RemoveOldest() {
 	if st := m.oldest; st != nil {
-		m.unlink(st)
-		delete(m.byID, st.id)
+		m.remove(st)
 	}
 }
 
+// remove forgets st.
+func (m *stepMemory) remove(st *stepState) {
+	m.unlink(st)
+	m.n--
+	head := m.byHash[st.hash]
+	switch {
+	case head == st && st.sameHash == nil:
+		delete(m.byHash, st.hash)
+	case head == st:
+		m.byHash[st.hash] = st.sameHash
+	default:
+		for p := head; p != nil; p = p.sameHash {
+			if p.sameHash == st {
+				p.sameHash = st.sameHash
+				break
+			}
+		}
+	}
+	st.sameHash = nil
+}
+
 // Len is the number of steps remembered.
-func (m *stepMemory) Len() int { return len(m.byID) }
+func (m *stepMemory) Len() int { return m.n }
 
 func (m *stepMemory) pushNewest(st *stepState) {
 	st.older, st.newer = m.newest, nil

@@ -41,3 +41,38 @@ func TestStepMemoryForgetsTheLeastRecentlySeen(t *testing.T) {
 	_, ok = m.Oldest()
 	require.False(t, ok)
 }
+
+// TestStepMemoryTellsCollidingIdsApart: ids whose hashes collide (every
+// hash bit masked off) are still found, replaced and forgotten one by one.
+func TestStepMemoryTellsCollidingIdsApart(t *testing.T) {
+	m := newStepMemory(3)
+	m.mask = 0
+	states := map[string]*stepState{}
+	for _, id := range []string{"a", "b", "c"} {
+		states[id] = &stepState{}
+		m.Add(id, states[id])
+	}
+	require.Len(t, m.byHash, 1)
+	for id, want := range states {
+		got, ok := m.Peek(id)
+		require.True(t, ok, id)
+		require.Same(t, want, got, id)
+	}
+	fresh := &stepState{}
+	m.Add("b", fresh) // replaces b, in the middle of the chain
+	got, _ := m.Peek("b")
+	require.Same(t, fresh, got)
+	require.Equal(t, 3, m.Len())
+	m.Add("d", &stepState{}) // a, the oldest, goes
+	_, ok := m.Peek("a")
+	require.False(t, ok)
+	for _, id := range []string{"c", "b", "d"} {
+		_, ok := m.Peek(id)
+		require.True(t, ok, id)
+		m.RemoveOldest()
+		_, ok = m.Peek(id)
+		require.False(t, ok, id)
+	}
+	require.Zero(t, m.Len())
+	require.Empty(t, m.byHash)
+}

@@ -144,22 +144,30 @@ type stepState struct {
 	ex      metrics.Exemplar
 	hasEx   bool
 	seen    time.Time
-	// id and the recency list links, for stepMemory.
+	// id, its hash, the next state whose id has the same hash and the
+	// recency list links, for stepMemory.
 	id           string
+	hash         uint64
+	sameHash     *stepState
 	newer, older *stepState
 }
 
 // state returns the remembered state of step id, a fresh one if the step
 // is unknown or was last seen longer than step_memory::ttl ago.
 func (c *stepMetrics) state(id string, now time.Time) *stepState {
-	st, ok := c.memory.Get(id)
+	m := c.memory
+	h := m.hash(id)
+	st, ok := m.find(h, id)
 	switch {
 	case !ok:
 		st = &stepState{}
-		c.memory.addNew(id, st)
+		m.addNew(h, id, st)
 	case now.Sub(st.seen) > c.cfg.StepMemory.TTL:
+		m.remove(st)
 		st = &stepState{}
-		c.memory.Add(id, st)
+		m.addNew(h, id, st)
+	default:
+		m.touch(st)
 	}
 	st.seen = now
 	return st
