@@ -13,6 +13,11 @@ import "hash/maphash"
 // id on the lookup, again on the insert and again each time it grows. Ids
 // whose hashes collide are chained through stepState.sameHash and told
 // apart by the id itself.
+//
+// States are allocated stateBlock at a time and a forgotten state is kept
+// for the next new step, so that a new step costs no allocation of its
+// own: the free states never number more than max, the bound the memory
+// holds anyway.
 type stepMemory struct {
 	byHash map[uint64]*stepState
 	seed   maphash.Seed
@@ -23,6 +28,28 @@ type stepMemory struct {
 	max  int
 	// newest and oldest end the recency list (stepState.newer, older).
 	newest, oldest *stepState
+	// free is the list of forgotten states (linked by stepState.newer);
+	// block is what is left of the last block allocated.
+	free  *stepState
+	block []stepState
+}
+
+// stateBlock is how many states one allocation makes: about 26 KiB, under
+// the runtime's large-object size.
+const stateBlock = 64
+
+// alloc returns a zero state for a new step.
+func (m *stepMemory) alloc() *stepState {
+	if st := m.free; st != nil {
+		m.free, st.newer = st.newer, nil
+		return st
+	}
+	if len(m.block) == 0 {
+		m.block = make([]stepState, stateBlock)
+	}
+	st := &m.block[0]
+	m.block = m.block[1:]
+	return st
 }
 
 func newStepMemory(maxSteps int) *stepMemory {
@@ -96,7 +123,8 @@ func (m *stepMemory) RemoveOldest() {
 	}
 }
 
-// remove forgets st.
+// remove forgets st, which the caller must not use again: its memory
+// goes to the next new step.
 func (m *stepMemory) remove(st *stepState) {
 	m.unlink(st)
 	m.n--
@@ -114,7 +142,8 @@ func (m *stepMemory) remove(st *stepState) {
 			}
 		}
 	}
-	st.sameHash = nil
+	*st = stepState{newer: m.free} // its strings are garbage now
+	m.free = st
 }
 
 // Len is the number of steps remembered.

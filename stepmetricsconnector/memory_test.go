@@ -76,3 +76,21 @@ func TestStepMemoryTellsCollidingIdsApart(t *testing.T) {
 	require.Zero(t, m.Len())
 	require.Empty(t, m.byHash)
 }
+
+// TestStepMemoryReusesForgottenStates: a forgotten state is the next new
+// step's, zeroed, and states come a block at a time.
+func TestStepMemoryReusesForgottenStates(t *testing.T) {
+	m := newStepMemory(1)
+	a := m.alloc()
+	a.rec.str[recModel], a.done = "gpt", true
+	m.addNew(m.hash("a"), "a", a)
+	b := m.alloc()
+	require.NotSame(t, a, b)
+	m.addNew(m.hash("b"), "b", b) // a, past max, is forgotten
+	_, ok := m.Peek("a")
+	require.False(t, ok)
+	c := m.alloc()
+	require.Same(t, a, c, "the forgotten state is reused")
+	require.Equal(t, stepState{}, *c)
+	require.Len(t, m.block, stateBlock-2)
+}

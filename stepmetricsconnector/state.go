@@ -160,11 +160,11 @@ func (c *stepMetrics) state(id string, now time.Time) *stepState {
 	st, ok := m.find(h, id)
 	switch {
 	case !ok:
-		st = &stepState{}
+		st = m.alloc()
 		m.addNew(h, id, st)
 	case now.Sub(st.seen) > c.cfg.StepMemory.TTL:
 		m.remove(st)
-		st = &stepState{}
+		st = m.alloc()
 		m.addNew(h, id, st)
 	default:
 		m.touch(st)
