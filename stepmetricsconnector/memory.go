@@ -59,22 +59,22 @@ func newStepMemory(maxSteps int) *stepMemory {
 // hash is the map key of step id.
 func (m *stepMemory) hash(id string) uint64 { return maphash.String(m.seed, id) & m.mask }
 
-// find returns the state of step id, whose hash is h.
-func (m *stepMemory) find(h uint64, id string) (*stepState, bool) {
-	st := m.byHash[h]
-	for st != nil && st.id != id {
-		st = st.sameHash
+// find returns the state of step id, whose hash is h, and the first state
+// of h's chain (nil when no id has hash h) for addNew.
+func (m *stepMemory) find(h uint64, id string) (st, head *stepState) {
+	head = m.byHash[h]
+	for st = head; st != nil && st.id != id; st = st.sameHash {
 	}
-	return st, st != nil
+	return st, head
 }
 
 // Get returns the state of step id and marks it the most recently seen.
 func (m *stepMemory) Get(id string) (*stepState, bool) {
-	st, ok := m.find(m.hash(id), id)
-	if ok {
+	st, _ := m.find(m.hash(id), id)
+	if st != nil {
 		m.touch(st)
 	}
-	return st, ok
+	return st, st != nil
 }
 
 // touch marks st the most recently seen.
@@ -87,24 +87,27 @@ func (m *stepMemory) touch(st *stepState) {
 
 // Peek returns the state of step id without marking it seen.
 func (m *stepMemory) Peek(id string) (*stepState, bool) {
-	return m.find(m.hash(id), id)
+	st, _ := m.find(m.hash(id), id)
+	return st, st != nil
 }
 
 // Add remembers st as step id's state, the most recently seen, in place
 // of any state id had, and forgets the least recently seen step past max.
 func (m *stepMemory) Add(id string, st *stepState) {
 	h := m.hash(id)
-	if old, ok := m.find(h, id); ok {
+	if old, _ := m.find(h, id); old != nil {
 		m.remove(old)
 	}
-	m.addNew(h, id, st)
+	_, head := m.find(h, id)
+	m.addNew(h, id, st, head)
 }
 
 // addNew is Add for an id the memory does not hold, whose hash h the
-// caller has just looked up: it saves Add's second lookup.
-func (m *stepMemory) addNew(h uint64, id string, st *stepState) {
+// caller has just looked up (find), finding head: it saves Add's second
+// lookup.
+func (m *stepMemory) addNew(h uint64, id string, st, head *stepState) {
 	st.id, st.hash = id, h
-	st.sameHash = m.byHash[h] // nil but for a collision
+	st.sameHash = head // nil but for a collision
 	m.byHash[h] = st
 	m.n++
 	m.pushNewest(st)

@@ -83,10 +83,10 @@ func TestStepMemoryReusesForgottenStates(t *testing.T) {
 	m := newStepMemory(1)
 	a := m.alloc()
 	a.rec.str[recModel], a.done = "gpt", true
-	m.addNew(m.hash("a"), "a", a)
+	m.addNew(m.hash("a"), "a", a, nil)
 	b := m.alloc()
 	require.NotSame(t, a, b)
-	m.addNew(m.hash("b"), "b", b) // a, past max, is forgotten
+	m.addNew(m.hash("b"), "b", b, nil) // a, past max, is forgotten
 	_, ok := m.Peek("a")
 	require.False(t, ok)
 	c := m.alloc()

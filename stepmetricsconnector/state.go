@@ -157,15 +157,16 @@ type stepState struct {
 func (c *stepMetrics) state(id string, now time.Time) *stepState {
 	m := c.memory
 	h := m.hash(id)
-	st, ok := m.find(h, id)
+	st, head := m.find(h, id)
 	switch {
-	case !ok:
+	case st == nil:
 		st = m.alloc()
-		m.addNew(h, id, st)
+		m.addNew(h, id, st, head)
 	case now.Sub(st.seen) > c.cfg.StepMemory.TTL:
 		m.remove(st)
+		_, head = m.find(h, id)
 		st = m.alloc()
-		m.addNew(h, id, st)
+		m.addNew(h, id, st, head)
 	default:
 		m.touch(st)
 	}
