@@ -34,9 +34,11 @@ type stepMemory struct {
 	block []stepState
 }
 
-// stateBlock is how many states one allocation makes: about 26 KiB, under
-// the runtime's large-object size.
-const stateBlock = 64
+// stateBlock is how many states one allocation makes: 63 states of 384
+// bytes and the runtime's 8-byte header fill its 24 KiB size class (64
+// would take the next, 27 KiB: 42 bytes a step lost), under its
+// large-object size.
+const stateBlock = 63
 
 // alloc returns a zero state for a new step.
 func (m *stepMemory) alloc() *stepState {
@@ -106,7 +108,7 @@ func (m *stepMemory) Add(id string, st *stepState) {
 // caller has just looked up (find), finding head: it saves Add's second
 // lookup.
 func (m *stepMemory) addNew(h uint64, id string, st, head *stepState) {
-	st.id, st.hash = id, h
+	st.id = id
 	st.sameHash = head // nil but for a collision
 	m.byHash[h] = st
 	m.n++
@@ -131,12 +133,13 @@ func (m *stepMemory) RemoveOldest() {
 func (m *stepMemory) remove(st *stepState) {
 	m.unlink(st)
 	m.n--
-	head := m.byHash[st.hash]
+	h := m.hash(st.id) // hashed again rather than kept: 8 bytes a step
+	head := m.byHash[h]
 	switch {
 	case head == st && st.sameHash == nil:
-		delete(m.byHash, st.hash)
+		delete(m.byHash, h)
 	case head == st:
-		m.byHash[st.hash] = st.sameHash
+		m.byHash[h] = st.sameHash
 	default:
 		for p := head; p != nil; p = p.sameHash {
 			if p.sameHash == st {

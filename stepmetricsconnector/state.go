@@ -134,20 +134,21 @@ func countsOf(s *step.Step) [amountCost]**int64 {
 
 // stepState is what the connector remembers of one step: the record merged
 // from every part seen so far, and what of it was already counted.
+//
+// The flags sit after ex, whose bytes leave room for them: 384 bytes in all.
 type stepState struct {
 	rec     stepRec
 	cost    float64
-	hasCost bool
 	extra   []string // values of the configured dimensions; "" unknown
 	counted [nAmounts]float64
-	done    bool // counted as finished: step count and histograms
 	ex      metrics.Exemplar
 	hasEx   bool
+	hasCost bool
+	done    bool // counted as finished: step count and histograms
 	seen    time.Time
-	// id, its hash, the next state whose id has the same hash and the
-	// recency list links, for stepMemory.
+	// id, the next state whose id has the same hash and the recency list
+	// links, for stepMemory.
 	id           string
-	hash         uint64
 	sameHash     *stepState
 	newer, older *stepState
 }
