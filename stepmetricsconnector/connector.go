@@ -53,6 +53,7 @@ type stepMetrics struct {
 	baseN, baseKeyLen int
 	attrsFn           metrics.Attrs // c.putAttrs, made once rather than per call
 	families          map[string]*family
+	lastFamily        *family // the family of the last step counted
 
 	stop chan struct{}
 	wg   sync.WaitGroup

@@ -92,6 +92,7 @@ func (c *stepMetrics) count(st *stepState, now time.Time) {
 // rather than once per value. It points into the metrics, so build forgets
 // every family before it expires or resets series.
 type family struct {
+	key      string // the base attributes' part of the series key
 	tokens   [amountCost]*metrics.Sum
 	cost     *metrics.Sum
 	usage    [2]*metrics.Histogram // input, output
@@ -136,18 +137,30 @@ func (c *stepMetrics) stepSeries(fam *family, r *stepRec, now time.Time) *metric
 	return sum
 }
 
-// family returns the family of the base attributes in c.key.
+// family returns the family of the base attributes in c.key: the last
+// step's family when the attributes are the same (steps of one agent
+// follow each other), else the one in c.families.
 func (c *stepMetrics) family() *family {
 	base := c.key[:c.baseKeyLen]
-	if f, ok := c.families[string(base)]; ok {
+	if f := c.lastFamily; f != nil && f.key == string(base) {
 		return f
 	}
-	if len(c.families) >= maxFamilies {
-		clear(c.families)
+	f, ok := c.families[string(base)]
+	if !ok {
+		if len(c.families) >= maxFamilies {
+			c.forgetFamilies()
+		}
+		f = &family{key: string(base)}
+		c.families[f.key] = f
 	}
-	f := &family{}
-	c.families[string(base)] = f
+	c.lastFamily = f
 	return f
+}
+
+// forgetFamilies forgets every family, before their series may go.
+func (c *stepMetrics) forgetFamilies() {
+	clear(c.families)
+	c.lastFamily = nil
 }
 
 // owed reports whether count has anything to add for the step.

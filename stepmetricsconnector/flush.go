@@ -29,7 +29,7 @@ func (c *stepMetrics) build() (pmetric.Metrics, int) {
 	ts := pcommon.NewTimestampFromTime(now)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	clear(c.families) // they point at series that may go now
+	c.forgetFamilies() // they point at series that may go now
 	if exp := c.cfg.SeriesExpiration; exp > 0 {
 		old := now.Add(-exp)
 		c.tokenUsage.Expire(old)

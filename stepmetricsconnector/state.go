@@ -134,32 +134,42 @@ func countsOf(s *step.Step) [amountCost]**int64 {
 
 // stepState is what the connector remembers of one step: the record merged
 // from every part seen so far, and what of it was already counted.
+//
+// The flags sit after ex, whose bytes leave room for them: 384 bytes in all.
 type stepState struct {
 	rec     stepRec
 	cost    float64
-	hasCost bool
 	extra   []string // values of the configured dimensions; "" unknown
 	counted [nAmounts]float64
-	done    bool // counted as finished: step count and histograms
 	ex      metrics.Exemplar
 	hasEx   bool
+	hasCost bool
+	done    bool // counted as finished: step count and histograms
 	seen    time.Time
-	// id and the recency list links, for stepMemory.
+	// id, the next state whose id has the same hash and the recency list
+	// links, for stepMemory.
 	id           string
+	sameHash     *stepState
 	newer, older *stepState
 }
 
 // state returns the remembered state of step id, a fresh one if the step
 // is unknown or was last seen longer than step_memory::ttl ago.
 func (c *stepMetrics) state(id string, now time.Time) *stepState {
-	st, ok := c.memory.Get(id)
+	m := c.memory
+	h := m.hash(id)
+	st, head := m.find(h, id)
 	switch {
-	case !ok:
-		st = &stepState{}
-		c.memory.addNew(id, st)
+	case st == nil:
+		st = m.alloc()
+		m.addNew(h, id, st, head)
 	case now.Sub(st.seen) > c.cfg.StepMemory.TTL:
-		st = &stepState{}
-		c.memory.Add(id, st)
+		m.remove(st)
+		_, head = m.find(h, id)
+		st = m.alloc()
+		m.addNew(h, id, st, head)
+	default:
+		m.touch(st)
 	}
 	st.seen = now
 	return st
