@@ -70,16 +70,18 @@ func (m *keyMemo) use(ci *claimIndex) {
 // so that a hit costs no call; entry is the rest.
 func (m *keyMemo) entry(k string) *keyMemoEntry {
 	n := len(k)
-	first, tail, mid := load64(k, 0), load64(k, n-8), keyWords(k)
+	first, tail := load64(k, 0), load64(k, n-8)
 	s := m.set(n, first, tail)
 	for i := range s {
-		if e := &s[i]; e.first == first && e.tail == tail && int(e.n) == n && e.mid == mid {
+		if e := &s[i]; e.first == first && e.tail == tail && int(e.n) == n &&
+			(n <= 16 || e.mid[0] == load64(k, 8)) && (n <= 24 || e.mid[1] == load64(k, 16)) &&
+			(n <= 32 || e.mid[2] == load64(k, 24)) {
 			return e
 		}
 	}
 	s[1] = s[0]
 	e := &s[0]
-	*e = keyMemoEntry{first: first, tail: tail, mid: mid, n: uint8(n), class: keyClassOf(k)}
+	*e = keyMemoEntry{first: first, tail: tail, mid: keyWords(k), n: uint8(n), class: keyClassOf(k)}
 	if m.ci != nil && m.ci.gated(k) {
 		e.claims = m.ci.key(k)
 	}
