@@ -100,3 +100,24 @@ func TestClaimSpanAllocatesNothing(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// The memo keeps each key's claims from one claim index: a window state
+// asked with another index (another config) forgets them, so a key that
+// one config's fields claim is not claimed under the default config.
+func TestKeyMemoFollowsTheClaimIndex(t *testing.T) {
+	cfg := createDefaultConfig()
+	cfg.Fields = map[string][]string{"prompt_tokens": {"acme.prompt_token_count"}}
+	withFields, plain := newAnnotator(cfg), newAnnotator(createDefaultConfig())
+	td := ptrace.NewTraces()
+	attrs := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty().Attributes()
+	attrs.PutInt("acme.prompt_token_count", 12)
+	attrs.PutStr("http.request.method", "POST")
+	ws := &windowState{}
+	for round := 0; round < 2; round++ {
+		set, _ := ws.claimSpan(withFields.claims, 0, attrs)
+		assert.Equal(t, claimFields, set, "round %d", round)
+		set, looks := ws.claimSpan(plain.claims, 0, attrs)
+		assert.Zero(t, set, "round %d", round)
+		assert.False(t, looks, "round %d: a token_count key is no tokens key", round)
+	}
+}

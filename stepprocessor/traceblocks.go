@@ -32,8 +32,8 @@ type traceBlocks struct {
 	start   []int32                   // block b is spans[start[b]:start[b+1]]
 	fill    []int32
 	spans   []blockSpan
-	inBatch []int32 // the block of each span of the batch, or -1
-	recPos  []int32 // per record: its block and its index in that block
+	picked  []blockSpan // build's scratch: the block's spans, rec holding the block
+	recPos  []int32     // per record: its block and its index in that block
 	recBlk  []int32
 	big     map[int32]map[pcommon.SpanID]int32 // blocks over blockScanMax
 }
@@ -42,7 +42,7 @@ func (tb *traceBlocks) reset() {
 	clear(tb.byTrace)
 	clear(tb.big)
 	tb.start, tb.fill, tb.spans = tb.start[:0], tb.fill[:0], tb.spans[:0]
-	tb.inBatch, tb.recPos, tb.recBlk = tb.inBatch[:0], tb.recPos[:0], tb.recBlk[:0]
+	tb.picked, tb.recPos, tb.recBlk = tb.picked[:0], tb.recPos[:0], tb.recBlk[:0]
 }
 
 // build indexes the window's records and the spans of their traces.
@@ -65,8 +65,10 @@ func (tb *traceBlocks) build(td ptrace.Traces, recs []spanRec) {
 	}
 	nb := len(tb.byTrace)
 	tb.start = append(tb.start, make([]int32, nb+1)...)
-	// Count each block's spans, then copy them in: a trace's spans mostly
-	// sit together, so its block number is looked up once per run.
+	// One walk of the batch picks the spans of the blocks, in batch order,
+	// and counts each block's; they are then moved into place. A trace's
+	// spans mostly sit together, so its block number is looked up once
+	// per run.
 	first := true
 	b = -1
 	eachBatchSpan(td, func(sp ptrace.Span) {
@@ -77,8 +79,8 @@ func (tb *traceBlocks) build(td ptrace.Traces, recs []spanRec) {
 			}
 			last, b, first = t, n, false
 		}
-		tb.inBatch = append(tb.inBatch, b)
 		if b >= 0 {
+			tb.picked = append(tb.picked, blockSpan{span: sp.SpanID(), parent: sp.ParentSpanID(), rec: b})
 			tb.start[b+1]++
 		}
 	})
@@ -87,14 +89,12 @@ func (tb *traceBlocks) build(td ptrace.Traces, recs []spanRec) {
 	}
 	tb.fill = append(tb.fill, tb.start[:nb]...)
 	tb.spans = append(tb.spans, make([]blockSpan, tb.start[nb])...)
-	k := 0
-	eachBatchSpan(td, func(sp ptrace.Span) {
-		if b := tb.inBatch[k]; b >= 0 {
-			tb.spans[tb.fill[b]] = blockSpan{span: sp.SpanID(), parent: sp.ParentSpanID(), rec: -1}
-			tb.fill[b]++
-		}
-		k++
-	})
+	for _, p := range tb.picked {
+		blk := p.rec
+		p.rec = -1
+		tb.spans[tb.fill[blk]] = p
+		tb.fill[blk]++
+	}
 	for i := range recs {
 		// A record's span is in the batch, so in its block; -1 would only
 		// mean a batch changed under the window, and then the record has

@@ -40,34 +40,33 @@ const maxUnclaimedKeys = 32
 // claimSpan is the one pass over a span's keys on the hot path: the
 // conventions that claim the span (claimIndex.span) and, while none does,
 // whether some attribute is evidence of a model call by itself (a usage
-// or kind, modelCallAttr), with key classes from the window's memo. For an
+// or kind, modelCallAttr). A key the window's memo takes gets both from
+// one memo lookup; others from the claim gate and keyClassOf. For an
 // unclaimed span, looks false means noticeUnclaimed would find nothing;
 // looks true sends it there for the full check.
 func (ws *windowState) claimSpan(ci *claimIndex, scopeSet claimSet, attrs pcommon.Map) (set claimSet, looks bool) {
 	set = scopeSet
+	ws.memo.use(ci)
 	attrs.Range(func(k string, v pcommon.Value) bool {
-		if ci.gated(k) {
-			set |= ci.key(k)
-		}
-		if set != 0 || looks {
-			return true
-		}
-		// ws.memo.class(k), its first-way hit written out: no call.
 		var c keyClass
-		if n := len(k); n >= keyMemoMin && n <= keyMemoMax {
+		if n := len(k); inMemo(n) {
+			// ws.memo.entry(k), its first-way hit written out: no call.
 			first, tail := load64(k, 0), load64(k, n-8)
-			e := &ws.memo.set(first, tail)[0]
-			if e.first == first && e.tail == tail && int(e.n) == n &&
-				(n <= 16 || e.mid[0] == load64(k, 8)) && (n <= 24 || e.mid[1] == load64(k, 16)) &&
-				(n <= 32 || e.mid[2] == load64(k, 24)) {
-				c = e.class
-			} else {
-				c = ws.memo.class(k)
+			e := &ws.memo.set(n, first, tail)[0]
+			if e.first != first || e.tail != tail || int(e.n) != n ||
+				n > 16 && e.mid[0] != load64(k, 8) || n > 24 && e.mid[1] != load64(k, 16) ||
+				n > 32 && e.mid[2] != load64(k, 24) {
+				e = ws.memo.entry(k)
 			}
+			set |= e.claims
+			c = e.class
 		} else {
+			if ci.gated(k) {
+				set |= ci.key(k)
+			}
 			c = keyClassOf(k)
 		}
-		if c != keyNone {
+		if c != keyNone && set == 0 && !looks {
 			looks = looksLikeCall(c, v)
 		}
 		return true
@@ -184,9 +183,14 @@ func modelKindValue(v pcommon.Value) bool {
 	if v.Type() != pcommon.ValueTypeStr {
 		return false
 	}
-	switch strings.ToLower(v.Str()) {
-	case "model", "llm", "generation":
-		return true
+	// EqualFold, as strings.ToLower would copy a value that has capitals.
+	switch s := v.Str(); len(s) {
+	case 3:
+		return strings.EqualFold(s, "llm")
+	case 5:
+		return strings.EqualFold(s, "model")
+	case 10:
+		return strings.EqualFold(s, "generation")
 	}
 	return false
 }
