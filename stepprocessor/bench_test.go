@@ -16,6 +16,7 @@ import (
 
 	"github.com/agentsteps/collector/step"
 	"github.com/agentsteps/collector/stepprocessor/internal/metadata"
+	"github.com/agentsteps/collector/stepprocessor/internal/traffic"
 )
 
 // benchSpans is the least number of spans in the benchmark batch.
@@ -38,31 +39,13 @@ func mixedBatch(tb testing.TB) (payload []byte, spans int) {
 		for _, tpl := range templates {
 			c := ptrace.NewTraces()
 			tpl.CopyTo(c)
-			freshTraceIDs(c, copyN)
+			traffic.FreshTraceIDs(c, copyN)
 			c.ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
 		}
 	}
 	b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(all)
 	require.NoError(tb, err)
 	return b, all.SpanCount()
-}
-
-// freshTraceIDs makes each copy a distinct trace by writing the copy number
-// into the last bytes of every trace id.
-func freshTraceIDs(td ptrace.Traces, n uint64) {
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				sp := spans.At(k)
-				id := sp.TraceID()
-				binary.BigEndian.PutUint64(id[8:], binary.BigEndian.Uint64(id[8:])^(n+1)*0x9e3779b97f4a7c15)
-				sp.SetTraceID(id)
-			}
-		}
-	}
 }
 
 // roundTraceIDs makes every trace of round n new, writing the round into
