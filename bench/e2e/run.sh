@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh COLLECTOR STEPS: end-to-end cost of our components. For each
 # workload and pipeline (nop: receiver, batch, nop exporter; step: receiver,
-# step processor with its buffer, batch, step exporter to SQLite) it starts
+# step processor with its buffer, batch, step exporter to SQLite; stepnop:
+# step's processor and batch with the nop exporter) it starts
 # the collector, replays the workload over OTLP gRPC on loopback with
 # `steps replay --repeat`, waits until the held traces are out, and reads
 # the collector's CPU time (utime+stime) from /proc/<pid>/stat.
@@ -47,7 +48,7 @@ wait_port() {
 }
 
 for round in $(seq "$rounds"); do
-	for run in nop step nop@ai10 step@ai10; do
+	for run in nop step stepnop nop@ai10 step@ai10 stepnop@ai10; do
 		pipeline=${run%@*}
 		files=$fixtures n=$repeat warm=5
 		if [ "$run" != "$pipeline" ]; then files=$tmp/ai10.otlp.jsonl n=$traffic_repeat warm=1; fi
