@@ -49,6 +49,9 @@ type keyTable struct {
 	slots []keySlot
 	byKey map[string]int32
 	next  []int32 // by slot, and at len(slots) the first key of a span
+	// lens has bit n set when a key of the contract is n bytes long, and
+	// bit 63 when one is 63 or more.
+	lens uint64
 }
 
 func newKeyTable(dims []Dimension) keyTable {
@@ -121,6 +124,7 @@ func hasVocabulary(f *step.Field) bool {
 }
 
 func (kt *keyTable) add(s keySlot) {
+	kt.lens |= 1 << min(len(s.key), 63)
 	kt.byKey[s.key] = int32(len(kt.slots))
 	kt.slots = append(kt.slots, s)
 }
@@ -129,13 +133,33 @@ func (kt *keyTable) add(s keySlot) {
 func (kt *keyTable) start() int32 { return int32(len(kt.slots)) }
 
 // find returns the slot of key k, which followed the slot prev, or false
-// when k is no key of the contract.
+// when k is no key of the contract. The caller has checked that k starts
+// with step.Prefix.
+//
+// The guess (next) is right when this anchor's keys follow last anchor's.
+// When it is wrong, the key is looked for among the few slots after prev
+// by length before bytes: the processor writes the keys in record order,
+// the table's order, so an anchor that sets other fields than the last
+// skips a few. Keys out of that order cost the map lookup.
 func (kt *keyTable) find(prev int32, k string) (int32, bool) {
 	if i := kt.next[prev]; kt.slots[i].key == k {
 		return i, true
 	}
-	if len(k) <= len(step.Prefix) || k[:len(step.Prefix)] != step.Prefix {
-		return 0, false
+	return kt.findAhead(prev, k)
+}
+
+// findAhead is find when the guess was wrong (out of line: find, the hot
+// path, stays small enough to inline).
+func (kt *keyTable) findAhead(prev int32, k string) (int32, bool) {
+	from := prev + 1
+	if int(prev) == len(kt.slots) {
+		from = 0
+	}
+	for i := from; i < from+lookAhead && int(i) < len(kt.slots); i++ {
+		if s := kt.slots[i].key; len(s) == len(k) && s == k {
+			kt.next[prev] = i
+			return i, true
+		}
 	}
 	i, ok := kt.byKey[k]
 	if ok {
@@ -143,3 +167,7 @@ func (kt *keyTable) find(prev int32, k string) (int32, bool) {
 	}
 	return i, ok
 }
+
+// lookAhead is how many slots after the last key findAhead compares
+// before the map: past about this many, a map lookup is cheaper.
+const lookAhead = 12

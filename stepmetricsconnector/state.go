@@ -64,7 +64,9 @@ type stepRec struct {
 // later. TestReadsWhatStepCollectReads holds it to step.Collect's merge.
 func (r *stepRec) merge(p *stepRec) {
 	for i, v := range p.str {
-		if v > r.str[i] {
+		// Empty on either side (a field the part lacks, a step's first
+		// part) needs no byte compared.
+		if v != "" && (r.str[i] == "" || v > r.str[i]) {
 			r.str[i] = v
 		}
 	}
