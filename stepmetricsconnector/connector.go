@@ -153,6 +153,7 @@ type scan struct {
 	patches bool // step.patches
 	err     error
 	id      string
+	idHash  uint64  // stepMemory.hash(id)
 	rec     stepRec // the anchor's fields that the metrics read
 	cost    pcommon.Value
 	hasCost bool
@@ -168,18 +169,18 @@ type scan struct {
 // itself (the rare path).
 //
 // One pass over the span's keys finds both: most spans carry no step, and
-// for them the pass only compares each key's length with those of the
-// contract's keys and, when one matches, its first bytes with "step.".
+// for them the pass only compares each key's first bytes with "step.".
 // step.* fields without step.id or step.patches count nowhere (step.Read
 // rejects them), and are not logged as rejected either.
 func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	attrs := sp.Attributes()
 	started := false
-	lens := c.keys.lens
 	for k, v := range attrs.All() {
-		// A key whose length no key of the contract has is skipped
-		// without reading its bytes, which are most of the pass's cost.
-		if lens>>min(len(k), 63)&1 == 0 || k[:len(step.Prefix)] != step.Prefix {
+		// The one branch taken for nearly every key is the same, so the
+		// processor runs ahead to the next keys' memory while this one's
+		// bytes are on their way (a filter by key length, whose outcome
+		// varies key to key, was slower).
+		if len(k) <= len(step.Prefix) || k[:len(step.Prefix)] != step.Prefix {
 			continue
 		}
 		if !started {
@@ -202,7 +203,7 @@ func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 		c.reject(sp, c.sc.err)
 		return
 	}
-	st := c.state(c.sc.id, now)
+	st := c.stateHashed(c.sc.id, c.sc.idHash, now)
 	st.rec.merge(&c.sc.rec)
 	c.anchor(st, sp, c.sc.extra)
 	if c.sc.hasCost {
@@ -270,6 +271,9 @@ func (c *stepMetrics) scanAttr(k string, v pcommon.Value) {
 		} else {
 			c.sc.id, err = step.StringFromValue(v)
 		}
+		// Hashed now rather than in state: the read of the id's bytes,
+		// which waits on memory, overlaps the walk of the keys after it.
+		c.sc.idHash = c.memory.hash(c.sc.id)
 	case slotStatus:
 		c.sc.rec.status, err = parseStatus(v)
 	case slotCheckCount:

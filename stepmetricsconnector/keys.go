@@ -49,9 +49,6 @@ type keyTable struct {
 	slots []keySlot
 	byKey map[string]int32
 	next  []int32 // by slot, and at len(slots) the first key of a span
-	// lens has bit n set when a key of the contract is n bytes long, and
-	// bit 63 when one is 63 or more.
-	lens uint64
 }
 
 func newKeyTable(dims []Dimension) keyTable {
@@ -124,7 +121,6 @@ func hasVocabulary(f *step.Field) bool {
 }
 
 func (kt *keyTable) add(s keySlot) {
-	kt.lens |= 1 << min(len(s.key), 63)
 	kt.byKey[s.key] = int32(len(kt.slots))
 	kt.slots = append(kt.slots, s)
 }

@@ -158,8 +158,12 @@ type stepState struct {
 // state returns the remembered state of step id, a fresh one if the step
 // is unknown or was last seen longer than step_memory::ttl ago.
 func (c *stepMetrics) state(id string, now time.Time) *stepState {
+	return c.stateHashed(id, c.memory.hash(id), now)
+}
+
+// stateHashed is state for an id whose hash (stepMemory.hash) is h.
+func (c *stepMetrics) stateHashed(id string, h uint64, now time.Time) *stepState {
 	m := c.memory
-	h := m.hash(id)
 	st, head := m.find(h, id)
 	switch {
 	case st == nil:
