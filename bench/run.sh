@@ -21,7 +21,9 @@ run() {
 run processor . go test ./stepprocessor -run '^$' -bench 'BenchmarkProcessor|BenchmarkBufferMemory' -benchtime 20x -count "$count"
 run traffic . go test ./stepprocessor -run '^$' -bench BenchmarkTraffic -benchtime 20x -count "$count"
 run ottl bench go test ./ottl -run '^$' -bench BenchmarkOTTL -benchtime 20x -count "$count"
-run stepmetrics bench go test ./stepmetrics -run '^$' -bench BenchmarkStepMetrics -benchtime 40x -count "$count"
+# Interleaved rounds (the rows alternate, so load hits both connectors
+# alike); 3 runs of 60 rounds, each run's rows already medians (~5 min).
+run stepmetrics bench go test ./stepmetrics -run '^$' -bench BenchmarkInterleavedStepMetrics -benchtime 60x -count 3
 run sqlite . go test ./stepexporter/sqlitestore -run '^$' -bench SQLiteUpsert -benchtime 5x -count "$count"
 if [ -n "${AGENTSTEPS_PG_DSN:-}" ]; then
 	run postgres . go test ./stepexporter/pgstore -run '^$' -bench PostgresUpsert -benchtime 5x -count "$count"

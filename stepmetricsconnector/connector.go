@@ -153,6 +153,7 @@ type scan struct {
 	patches bool // step.patches
 	err     error
 	id      string
+	idHash  uint64  // stepMemory.hash(id)
 	rec     stepRec // the anchor's fields that the metrics read
 	cost    pcommon.Value
 	hasCost bool
@@ -175,6 +176,10 @@ func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 	attrs := sp.Attributes()
 	started := false
 	for k, v := range attrs.All() {
+		// The one branch taken for nearly every key is the same, so the
+		// processor runs ahead to the next keys' memory while this one's
+		// bytes are on their way (a filter by key length, whose outcome
+		// varies key to key, was slower).
 		if len(k) <= len(step.Prefix) || k[:len(step.Prefix)] != step.Prefix {
 			continue
 		}
@@ -198,7 +203,7 @@ func (c *stepMetrics) consumeSpan(sp ptrace.Span, now time.Time) {
 		c.reject(sp, c.sc.err)
 		return
 	}
-	st := c.state(c.sc.id, now)
+	st := c.stateHashed(c.sc.id, c.sc.idHash, now)
 	st.rec.merge(&c.sc.rec)
 	c.anchor(st, sp, c.sc.extra)
 	if c.sc.hasCost {
@@ -221,10 +226,12 @@ func (c *stepMetrics) startScan() {
 // fields the metrics read are converted here as Field.Set converts them
 // (none of them has a vocabulary); any other field is only checked, by
 // the coercer Set would use or by Set itself (keyTable's slot kinds).
-func (c *stepMetrics) scanAttr(k string, v pcommon.Value) bool {
+// The common value types are read inline; any other goes through the
+// step package's coercer, which also words the error.
+func (c *stepMetrics) scanAttr(k string, v pcommon.Value) {
 	i, ok := c.keys.find(c.sc.prev, k)
 	if !ok {
-		return true
+		return
 	}
 	c.sc.prev = i
 	sl := &c.keys.slots[i]
@@ -233,24 +240,21 @@ func (c *stepMetrics) scanAttr(k string, v pcommon.Value) bool {
 	}
 	var err error
 	switch sl.kind {
-	case slotPatches:
-		c.sc.patches = true
-		return true
-	case slotCost:
-		c.sc.cost, c.sc.hasCost = v, true
-		return true
-	case slotID:
-		c.sc.hasID = true
-		c.sc.id, err = step.StringFromValue(v)
 	case slotStr:
-		c.sc.rec.str[sl.to], err = step.StringFromValue(v)
+		if v.Type() == pcommon.ValueTypeStr {
+			c.sc.rec.str[sl.to] = v.Str()
+		} else {
+			c.sc.rec.str[sl.to], err = step.StringFromValue(v)
+		}
 	case slotCount:
 		var n int64
 		if n, err = step.CountFromValue(v); err == nil {
 			c.sc.rec.tokens[sl.to], c.sc.rec.has[sl.to] = n, true
 		}
-	case slotStatus:
-		c.sc.rec.status, err = step.ParseStatus(v.AsString())
+	case slotCheckText:
+		if !textType(v.Type()) {
+			_, err = step.StringFromValue(v)
+		}
 	case slotStart, slotEnd:
 		if v.Type() != pcommon.ValueTypeInt || v.Int() < 0 {
 			err = sl.f.Set(&c.check, v) // its error
@@ -260,27 +264,93 @@ func (c *stepMetrics) scanAttr(k string, v pcommon.Value) bool {
 		} else {
 			c.sc.rec.end = step.Time(v.Int())
 		}
-	case slotCheckText:
-		_, err = step.StringFromValue(v)
+	case slotID:
+		c.sc.hasID = true
+		if v.Type() == pcommon.ValueTypeStr {
+			c.sc.id = v.Str()
+		} else {
+			c.sc.id, err = step.StringFromValue(v)
+		}
+		// Hashed now rather than in state: the read of the id's bytes,
+		// which waits on memory, overlaps the walk of the keys after it.
+		c.sc.idHash = c.memory.hash(c.sc.id)
+	case slotStatus:
+		c.sc.rec.status, err = parseStatus(v)
 	case slotCheckCount:
 		_, err = step.CountFromValue(v)
 	case slotCheckUSD:
 		_, err = step.USDFromValue(v)
-	case slotCheckTags:
-		_, err = step.TagsFromValue(v)
 	case slotCheckProgression:
-		_, err = step.ParseProgression(v.AsString())
+		err = checkProgression(v)
+	case slotCheckTags:
+		err = checkTags(v)
+	case slotCost:
+		c.sc.cost, c.sc.hasCost = v, true
+	case slotPatches:
+		c.sc.patches = true
 	default:
 		err = sl.f.Set(&c.check, v)
 		c.checkUsed = true
 	}
-	if errors.Is(err, step.ErrOutOfVocabulary) {
-		return true // step.Read leaves the value out and keeps the anchor
+	if err != nil {
+		c.scanError(k, err)
 	}
-	if err != nil && c.sc.err == nil {
+}
+
+// scanError keeps the walk's first error, but for a value outside its
+// field's vocabulary, which step.Read leaves out, keeping the anchor.
+func (c *stepMetrics) scanError(k string, err error) {
+	if !errors.Is(err, step.ErrOutOfVocabulary) && c.sc.err == nil {
 		c.sc.err = fmt.Errorf("%s: %w", k, err)
 	}
-	return true
+}
+
+// textType reports whether step.StringFromValue takes a value of type t.
+func textType(t pcommon.ValueType) bool {
+	return t == pcommon.ValueTypeStr || t == pcommon.ValueTypeInt || t == pcommon.ValueTypeDouble || t == pcommon.ValueTypeBool
+}
+
+// parseStatus is step.ParseStatus(v.AsString()), with Letta's four
+// lowercase values, which the processor writes, read without a lookup.
+func parseStatus(v pcommon.Value) (step.Status, error) {
+	if v.Type() == pcommon.ValueTypeStr {
+		switch s := step.Status(v.Str()); s {
+		case step.StatusSuccess, step.StatusFailed, step.StatusPending, step.StatusCancelled:
+			return s, nil
+		}
+	}
+	return step.ParseStatus(v.AsString())
+}
+
+// checkProgression is step.ParseProgression(v.AsString())'s error, with
+// the lowercase values read without a lookup.
+func checkProgression(v pcommon.Value) error {
+	if v.Type() == pcommon.ValueTypeStr {
+		switch step.Progression(v.Str()) {
+		case step.ProgressionStart, step.ProgressionStreamReceived, step.ProgressionResponseReceived,
+			step.ProgressionStepLogged, step.ProgressionLoggedTrace, step.ProgressionFinished:
+			return nil
+		}
+	}
+	_, err := step.ParseProgression(v.AsString())
+	return err
+}
+
+// checkTags is step.TagsFromValue's error without the tags it would
+// allocate: a string array is good when every element is a string.
+func checkTags(v pcommon.Value) error {
+	if v.Type() == pcommon.ValueTypeSlice {
+		sl := v.Slice()
+		for i := 0; i < sl.Len(); i++ {
+			if sl.At(i).Type() != pcommon.ValueTypeStr {
+				_, err := step.TagsFromValue(v)
+				return err
+			}
+		}
+		return nil
+	}
+	_, err := step.TagsFromValue(v)
+	return err
 }
 
 // consumeRead counts the patches of a span that carries step.patches.

@@ -129,13 +129,33 @@ func (kt *keyTable) add(s keySlot) {
 func (kt *keyTable) start() int32 { return int32(len(kt.slots)) }
 
 // find returns the slot of key k, which followed the slot prev, or false
-// when k is no key of the contract.
+// when k is no key of the contract. The caller has checked that k starts
+// with step.Prefix.
+//
+// The guess (next) is right when this anchor's keys follow last anchor's.
+// When it is wrong, the key is looked for among the few slots after prev
+// by length before bytes: the processor writes the keys in record order,
+// the table's order, so an anchor that sets other fields than the last
+// skips a few. Keys out of that order cost the map lookup.
 func (kt *keyTable) find(prev int32, k string) (int32, bool) {
 	if i := kt.next[prev]; kt.slots[i].key == k {
 		return i, true
 	}
-	if len(k) <= len(step.Prefix) || k[:len(step.Prefix)] != step.Prefix {
-		return 0, false
+	return kt.findAhead(prev, k)
+}
+
+// findAhead is find when the guess was wrong (out of line: find, the hot
+// path, stays small enough to inline).
+func (kt *keyTable) findAhead(prev int32, k string) (int32, bool) {
+	from := prev + 1
+	if int(prev) == len(kt.slots) {
+		from = 0
+	}
+	for i := from; i < from+lookAhead && int(i) < len(kt.slots); i++ {
+		if s := kt.slots[i].key; len(s) == len(k) && s == k {
+			kt.next[prev] = i
+			return i, true
+		}
 	}
 	i, ok := kt.byKey[k]
 	if ok {
@@ -143,3 +163,7 @@ func (kt *keyTable) find(prev int32, k string) (int32, bool) {
 	}
 	return i, ok
 }
+
+// lookAhead is how many slots after the last key findAhead compares
+// before the map: past about this many, a map lookup is cheaper.
+const lookAhead = 12

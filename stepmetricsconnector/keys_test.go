@@ -80,3 +80,39 @@ func TestWalkAcceptsWhatStepReadAccepts(t *testing.T) {
 		}
 	}
 }
+
+// TestInlineReadsMatchTheStepPackage: the walk's inline reads of status,
+// progression and tags (parseStatus, checkProgression, checkTags) give
+// what the step package's readers give, for every vocabulary word, its
+// upper case, and values of other types.
+func TestInlineReadsMatchTheStepPackage(t *testing.T) {
+	var values []pcommon.Value
+	for _, s := range []string{"pending", "success", "failed", "cancelled", "SUCCESS", "Failed",
+		"start", "stream_received", "response_received", "step_logged", "logged_trace", "finished", "FINISHED",
+		"", "word", " success", "a,b", `["a","b"]`, `["a",`} {
+		values = append(values, pcommon.NewValueStr(s))
+	}
+	values = append(values, pcommon.NewValueInt(2), pcommon.NewValueDouble(1.5), pcommon.NewValueBool(true))
+	strs := pcommon.NewValueSlice()
+	strs.Slice().AppendEmpty().SetStr("a")
+	strs.Slice().AppendEmpty().SetStr(" ")
+	mixed := pcommon.NewValueSlice()
+	mixed.Slice().AppendEmpty().SetStr("a")
+	mixed.Slice().AppendEmpty().SetInt(1)
+	m := pcommon.NewValueMap()
+	m.Map().PutStr("a", "b")
+	values = append(values, strs, mixed, pcommon.NewValueSlice(), m)
+	for _, v := range values {
+		name := v.Type().String() + " " + v.AsString()
+		wantSt, wantErr := step.ParseStatus(v.AsString())
+		gotSt, gotErr := parseStatus(v)
+		require.Equal(t, wantSt, gotSt, name)
+		require.Equal(t, wantErr, gotErr, name)
+		_, wantErr = step.ParseProgression(v.AsString())
+		require.Equal(t, wantErr, checkProgression(v), name)
+		_, wantErr = step.TagsFromValue(v)
+		require.Equal(t, wantErr, checkTags(v), name)
+		_, wantErr = step.StringFromValue(v)
+		require.Equal(t, wantErr == nil, textType(v.Type()), name)
+	}
+}

@@ -64,7 +64,9 @@ type stepRec struct {
 // later. TestReadsWhatStepCollectReads holds it to step.Collect's merge.
 func (r *stepRec) merge(p *stepRec) {
 	for i, v := range p.str {
-		if v > r.str[i] {
+		// Empty on either side (a field the part lacks, a step's first
+		// part) needs no byte compared.
+		if v != "" && (r.str[i] == "" || v > r.str[i]) {
 			r.str[i] = v
 		}
 	}
@@ -156,8 +158,12 @@ type stepState struct {
 // state returns the remembered state of step id, a fresh one if the step
 // is unknown or was last seen longer than step_memory::ttl ago.
 func (c *stepMetrics) state(id string, now time.Time) *stepState {
+	return c.stateHashed(id, c.memory.hash(id), now)
+}
+
+// stateHashed is state for an id whose hash (stepMemory.hash) is h.
+func (c *stepMetrics) stateHashed(id string, h uint64, now time.Time) *stepState {
 	m := c.memory
-	h := m.hash(id)
 	st, head := m.find(h, id)
 	switch {
 	case st == nil:

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/connector/spanmetricsconnector"
 	"github.com/stretchr/testify/require"
@@ -16,31 +17,36 @@ import (
 	"github.com/agentsteps/collector/stepmetricsconnector"
 )
 
-// BenchmarkInterleavedStepMetrics measures the rows of BenchmarkStepMetrics
-// (same batch, same default configs, cold and warm) in interleaved rounds:
-// each of the b.N rounds runs every row once, starting at a different row,
-// so that a machine whose load drifts during the run disturbs every row
-// alike, where BenchmarkStepMetrics runs each row's iterations in a block.
-// Each body starts after a collection, so that a collection of the
-// decode's garbage, which BenchmarkStepMetrics's process CPU catches in
-// whichever row it happens to overlap, lands in none (what a row itself
-// allocates is in BenchmarkStepMetrics's B/span and allocs/span). It
-// reports, per row, the median over the rounds of the CPU time per span of
-// the thread that ran ConsumeTraces (thread-cpu-ns/span: the work and its
-// GC assists) and of the whole process (cpu-ns/span: other threads
-// included), and the ratios of step_metrics to spanmetrics.
-// Run (from bench/): go test ./stepmetrics -run '^$' -bench BenchmarkInterleavedStepMetrics -benchtime 60x
+// BenchmarkInterleavedStepMetrics is the comparison make bench publishes:
+// the rows of BenchmarkStepMetrics (same batch, same default configs, cold
+// and warm) in interleaved rounds. Each of the b.N rounds runs every row
+// once, starting at a different row, so that a machine whose load drifts
+// during the run disturbs every row alike, where BenchmarkStepMetrics runs
+// each row's iterations in a block, minutes apart. Each body starts after
+// a collection, so that a collection of the decode's garbage lands in no
+// row. It reports, per row, the median over the rounds of:
+//
+//   - thread-cpu-ns/span: CPU time of the thread that ran ConsumeTraces
+//     (the work and its GC assists);
+//   - cpu-ns/span: CPU time of the whole process (the background
+//     collection of what the row allocated, and other threads);
+//   - ns/span: wall time;
+//   - B/span and allocs/span: what the row allocated;
+//
+// and the ratios of step_metrics to spanmetrics, cold and warm, of the
+// thread and of the process medians.
+// Run (from bench/): go test ./stepmetrics -run '^$' -bench BenchmarkInterleavedStepMetrics -benchtime 60x -count 3
 func BenchmarkInterleavedStepMetrics(b *testing.B) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	payload, spans := annotatedBatch(b)
 	ctx := context.Background()
 	type row struct {
-		name     string
-		f        connector.Factory // nil: the read floor
-		cold     bool
-		c        connector.Traces
-		thr, prc []float64
+		name                      string
+		f                         connector.Factory // nil: the read floor
+		cold                      bool
+		c                         connector.Traces
+		thr, prc, wall, by, alloc []float64
 	}
 	sm, st := spanmetricsconnector.NewFactory(), stepmetricsconnector.NewFactory()
 	rows := []*row{
@@ -49,6 +55,8 @@ func BenchmarkInterleavedStepMetrics(b *testing.B) {
 		{name: "step_metrics/cold", f: st, cold: true}, {name: "step_metrics/warm", f: st},
 	}
 	var u ptrace.ProtoUnmarshaler
+	var m0, m1 runtime.MemStats
+	n := float64(spans)
 	b.ResetTimer()
 	for round := range b.N {
 		for i := range rows {
@@ -63,7 +71,8 @@ func BenchmarkInterleavedStepMetrics(b *testing.B) {
 			td, err := u.UnmarshalTraces(payload)
 			require.NoError(b, err)
 			runtime.GC() // the decode's garbage: no collection of it lands in the body
-			p0, t0 := spanbatch.CPUTime(syscall.RUSAGE_SELF), spanbatch.CPUTime(spanbatch.RusageThread)
+			runtime.ReadMemStats(&m0)
+			p0, t0, w0 := spanbatch.CPUTime(syscall.RUSAGE_SELF), spanbatch.CPUTime(spanbatch.RusageThread), time.Now()
 			b.StartTimer()
 			if r.f == nil {
 				spanbatch.ReadAll(td)
@@ -71,9 +80,13 @@ func BenchmarkInterleavedStepMetrics(b *testing.B) {
 				_ = r.c.ConsumeTraces(ctx, td)
 			}
 			b.StopTimer()
-			t1, p1 := spanbatch.CPUTime(spanbatch.RusageThread), spanbatch.CPUTime(syscall.RUSAGE_SELF)
-			r.thr = append(r.thr, float64(t1-t0)/float64(spans))
-			r.prc = append(r.prc, float64(p1-p0)/float64(spans))
+			w1, t1, p1 := time.Now(), spanbatch.CPUTime(spanbatch.RusageThread), spanbatch.CPUTime(syscall.RUSAGE_SELF)
+			runtime.ReadMemStats(&m1)
+			r.thr = append(r.thr, float64(t1-t0)/n)
+			r.prc = append(r.prc, float64(p1-p0)/n)
+			r.wall = append(r.wall, float64(w1.Sub(w0))/n)
+			r.by = append(r.by, float64(m1.TotalAlloc-m0.TotalAlloc)/n)
+			r.alloc = append(r.alloc, float64(m1.Mallocs-m0.Mallocs)/n)
 			b.StartTimer()
 		}
 	}
@@ -83,6 +96,9 @@ func BenchmarkInterleavedStepMetrics(b *testing.B) {
 		med[r.name] = [2]float64{median(r.thr), median(r.prc)}
 		b.ReportMetric(med[r.name][0], r.name+"-thread-cpu-ns/span")
 		b.ReportMetric(med[r.name][1], r.name+"-cpu-ns/span")
+		b.ReportMetric(median(r.wall), r.name+"-ns/span")
+		b.ReportMetric(median(r.by), r.name+"-B/span")
+		b.ReportMetric(median(r.alloc), r.name+"-allocs/span")
 	}
 	for _, m := range []string{"cold", "warm"} {
 		s, o := med["step_metrics/"+m], med["spanmetrics/"+m]

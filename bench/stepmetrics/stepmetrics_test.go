@@ -51,6 +51,11 @@ func newConn(tb testing.TB, f connector.Factory, cfg any) connector.Traces {
 // step_metrics, every step is new. "warm" feeds one connector the batch
 // again and again: series exist, and step_metrics remembers every step,
 // so it only merges (the redelivery path).
+// make bench publishes BenchmarkInterleavedStepMetrics instead, whose rows
+// alternate round by round: here each row's iterations run in one block,
+// so load that drifts on a shared machine moves whole rows. This one is
+// for profiling one row (-bench BenchmarkStepMetrics/step_metrics/cold
+// -cpuprofile).
 // Run (from bench/): go test ./stepmetrics -run '^$' -bench BenchmarkStepMetrics -benchtime 20x -count 5
 func BenchmarkStepMetrics(b *testing.B) {
 	payload, spans := annotatedBatch(b)

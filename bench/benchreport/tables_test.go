@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// interleavedRun is one line of BenchmarkInterleavedStepMetrics's output
+// with the given step_metrics / spanmetrics ratios (cold and warm, the
+// same for thread and process CPU) and step_metrics' cold thread CPU.
+func interleavedRun(cold, warm, stepCold string) string {
+	return "BenchmarkInterleavedStepMetrics-2   \t      60\t  71622830 ns/op" +
+		"\t 430.0 floor_read-thread-cpu-ns/span\t 440.0 floor_read-cpu-ns/span\t 450.0 floor_read-ns/span\t 0 floor_read-B/span\t 0 floor_read-allocs/span" +
+		"\t 800.0 spanmetrics/cold-thread-cpu-ns/span\t 810.0 spanmetrics/cold-cpu-ns/span\t 820.0 spanmetrics/cold-ns/span\t 190.5 spanmetrics/cold-B/span\t 3.32 spanmetrics/cold-allocs/span" +
+		"\t 780.0 spanmetrics/warm-thread-cpu-ns/span\t 790.0 spanmetrics/warm-cpu-ns/span\t 800.0 spanmetrics/warm-ns/span\t 173.6 spanmetrics/warm-B/span\t 3.01 spanmetrics/warm-allocs/span" +
+		"\t " + stepCold + " step_metrics/cold-thread-cpu-ns/span\t 690.0 step_metrics/cold-cpu-ns/span\t 700.0 step_metrics/cold-ns/span\t 165.5 step_metrics/cold-B/span\t 0.49 step_metrics/cold-allocs/span" +
+		"\t 600.0 step_metrics/warm-thread-cpu-ns/span\t 610.0 step_metrics/warm-cpu-ns/span\t 620.0 step_metrics/warm-ns/span\t 2.9 step_metrics/warm-B/span\t 0.05 step_metrics/warm-allocs/span" +
+		"\t " + cold + " step/spanmetrics-cold-thread-cpu\t " + cold + " step/spanmetrics-cold-cpu" +
+		"\t " + warm + " step/spanmetrics-warm-thread-cpu\t " + warm + " step/spanmetrics-warm-cpu\n"
+}
+
+func stepMetricsReport(t *testing.T, lines ...string) string {
+	dir := t.TempDir()
+	cmd := "# command: cd bench && go test ./stepmetrics -run '^$' -bench BenchmarkInterleavedStepMetrics -benchtime 60x -count 3\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "stepmetrics.txt"), []byte(cmd+strings.Join(lines, "")), 0o600))
+	r, err := readResult(dir, "stepmetrics.txt")
+	require.NoError(t, err)
+	var b strings.Builder
+	stepMetricsTable(&b, r)
+	return b.String()
+}
+
+// TestStepMetricsTableGivesMediansOfTheInterleavedRuns: each row is the
+// median over the runs, each ratio the median with every run's value, and
+// the verdict is judged on the medians.
+func TestStepMetricsTableGivesMediansOfTheInterleavedRuns(t *testing.T) {
+	out := stepMetricsReport(t,
+		interleavedRun("0.84", "0.80", "670.0"),
+		interleavedRun("0.90", "0.78", "680.0"),
+		interleavedRun("0.83", "0.81", "720.0"))
+	require.Contains(t, out, "BenchmarkInterleavedStepMetrics -benchtime 60x -count 3")
+	require.Contains(t, out, "| step_metrics/cold | 680 | 690 | 700 | 165.5 | 0.49 | 0.84 (0.84, 0.90, 0.83) | 0.84 (0.84, 0.90, 0.83) |")
+	require.Contains(t, out, "| step_metrics/warm | 600 | 610 | 620 | 2.9 | 0.05 | 0.80 (0.80, 0.78, 0.81) |")
+	require.Contains(t, out, "| floor_read | 430 | 440 | 450 | 0.0 | 0.00 |  |  |")
+	require.Contains(t, out, "cold 0.84 × thread, 0.84 × process, met; warm 0.80 × thread, 0.80 × process, met; highest of any run: 0.90.")
+}
+
+// TestStepMetricsTableSaysMissed: a median ratio above 1 is missed.
+func TestStepMetricsTableSaysMissed(t *testing.T) {
+	out := stepMetricsReport(t, interleavedRun("1.02", "0.95", "820.0"))
+	require.Contains(t, out, "cold 1.02 × thread, 1.02 × process, **missed**; warm 0.95 × thread, 0.95 × process, met")
+}
