@@ -83,6 +83,8 @@ test:
 # PostgreSQL; alone, the PostgreSQL tests skip unless AGENTSTEPS_PG_DSN is set.
 unit:
 	$(GO) test ./...
+	# The bench module's report writer (BENCHMARKS.md's tables and verdicts).
+	cd bench && $(GO) test ./benchreport
 
 # The end-to-end test alone; expects AGENTSTEPS_PG_DSN (see scripts/pg.sh),
 # and fails rather than skips without it.
