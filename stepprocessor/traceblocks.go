@@ -45,8 +45,9 @@ func (tb *traceBlocks) reset() {
 	tb.picked, tb.recPos, tb.recBlk = tb.picked[:0], tb.recPos[:0], tb.recBlk[:0]
 }
 
-// build indexes the window's records and the spans of their traces.
-func (tb *traceBlocks) build(td ptrace.Traces, recs []spanRec) {
+// build indexes the window's records and the spans of their traces,
+// reading those spans through the batch's runs (traceruns.go).
+func (tb *traceBlocks) build(td ptrace.Traces, runs []traceRun, recs []spanRec) {
 	if tb.byTrace == nil {
 		tb.byTrace, tb.big = map[pcommon.TraceID]int32{}, map[int32]map[pcommon.SpanID]int32{}
 	}
@@ -65,24 +66,15 @@ func (tb *traceBlocks) build(td ptrace.Traces, recs []spanRec) {
 	}
 	nb := len(tb.byTrace)
 	tb.start = append(tb.start, make([]int32, nb+1)...)
-	// One walk of the batch picks the spans of the blocks, in batch order,
-	// and counts each block's; they are then moved into place. A trace's
-	// spans mostly sit together, so its block number is looked up once
-	// per run.
-	first := true
-	b = -1
-	eachBatchSpan(td, func(sp ptrace.Span) {
-		if t := sp.TraceID(); first || t != last {
-			n, ok := tb.byTrace[t]
-			if !ok {
-				n = -1
-			}
-			last, b, first = t, n, false
-		}
-		if b >= 0 {
-			tb.picked = append(tb.picked, blockSpan{span: sp.SpanID(), parent: sp.ParentSpanID(), rec: b})
-			tb.start[b+1]++
-		}
+	// The runs of the blocks' traces give their spans, in batch order;
+	// each block's are counted, then moved into place.
+	eachRunSpan(td, runs, func(t pcommon.TraceID) bool {
+		n, ok := tb.byTrace[t]
+		b = n
+		return ok
+	}, func(sp ptrace.Span) {
+		tb.picked = append(tb.picked, blockSpan{span: sp.SpanID(), parent: sp.ParentSpanID(), rec: b})
+		tb.start[b+1]++
 	})
 	for i := 1; i <= nb; i++ {
 		tb.start[i] += tb.start[i-1]

@@ -55,7 +55,7 @@ func TestTraceBlocksMatchTheMaps(t *testing.T) {
 				recs = append(recs, spanRec{key: k, parent: sp.ParentSpanID()})
 			}
 		}
-		tb.build(td, recs)
+		tb.build(td, batchRuns(td, nil), recs)
 
 		parents := map[spanKey]pcommon.SpanID{}
 		eachBatchSpan(td, func(sp ptrace.Span) { parents[spanKey{sp.TraceID(), sp.SpanID()}] = sp.ParentSpanID() })
@@ -83,5 +83,60 @@ func TestTraceBlocksMatchTheMaps(t *testing.T) {
 			}
 		}
 		tb.reset()
+	}
+}
+
+// batchRuns lists the runs of td, as the claim pass notes them.
+func batchRuns(td ptrace.Traces, runs []traceRun) []traceRun {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				runs = addRun(runs, i, j, k, spans.At(k).TraceID())
+			}
+		}
+	}
+	return runs
+}
+
+// TestTraceRunsVisitTheBatch holds the runs to the batch: over several
+// resources and scopes (one of them empty), with traces interleaved and a
+// trace running on across a scope's end, the runs of the wanted traces give
+// exactly those traces' spans, in batch order, and all runs give every span.
+func TestTraceRunsVisitTheBatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	td := ptrace.NewTraces()
+	for range 3 {
+		rs := td.ResourceSpans().AppendEmpty()
+		rs.ScopeSpans().AppendEmpty() // no spans
+		for range 2 {
+			spans := rs.ScopeSpans().AppendEmpty().Spans()
+			for range 1 + rng.IntN(20) {
+				sp := spans.AppendEmpty()
+				sp.SetTraceID(pcommon.TraceID{byte(1 + rng.IntN(3))})
+				sp.SetSpanID(pcommon.SpanID{byte(rng.IntN(256)), byte(rng.IntN(256))})
+			}
+		}
+	}
+	runs := batchRuns(td, nil)
+	for _, wanted := range []pcommon.TraceID{{1}, {2}, {3}, {}} {
+		var want, got []ptrace.Span
+		eachBatchSpan(td, func(sp ptrace.Span) {
+			if wanted.IsEmpty() || sp.TraceID() == wanted {
+				want = append(want, sp)
+			}
+		})
+		eachRunSpan(td, runs, func(t pcommon.TraceID) bool { return wanted.IsEmpty() || t == wanted },
+			func(sp ptrace.Span) { got = append(got, sp) })
+		if len(got) != len(want) {
+			t.Fatalf("trace %x: %d spans from the runs, want %d", wanted, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("trace %x: span %d differs", wanted, i)
+			}
+		}
 	}
 }

@@ -75,6 +75,7 @@ type windowState struct {
 	byKey   map[spanKey]int
 	parents map[spanKey]pcommon.SpanID
 	links   []spanLink        // every span of the window, in batch order
+	runs    []traceRun        // the window's trace runs (traceruns.go)
 	traces  []pcommon.TraceID // the traces of recs, once each
 	seen    map[pcommon.TraceID]struct{}
 	// unclaimed: spans no convention claimed that look like model calls,
@@ -135,6 +136,7 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 			spans := ss.Spans()
 			for k := 0; k < spans.Len(); k++ {
 				sp := spans.At(k)
+				ws.runs = addRun(ws.runs, i, j, k, sp.TraceID())
 				// The claim check reads keys only; a span that no convention
 				// (nor the user's fields) claims costs that one pass, which
 				// also tells whether it looks like a model call (unclaimed.go).
@@ -247,7 +249,7 @@ func (a *annotator) release(ws *windowState) {
 	ws.lettaIDs, ws.lettaParts = ws.lettaIDs[:0], ws.lettaParts[:0]
 	ws.letta = step.Step{}
 	ws.blocks.reset()
-	ws.links, ws.traces = ws.links[:0], ws.traces[:0]
+	ws.links, ws.traces, ws.runs = ws.links[:0], ws.traces[:0], ws.runs[:0]
 	// Keep one state outside the pool, which a GC empties, so that a busy
 	// processor does not grow its slices and maps anew after every GC.
 	if !a.kept.CompareAndSwap(nil, ws) {
@@ -270,7 +272,7 @@ func (a *annotator) acquire() *windowState {
 // without outlines indexes its traces as blocks instead (traceblocks.go).
 func (ws *windowState) index(td ptrace.Traces, sk *skeletons) {
 	if sk == nil {
-		ws.blocks.build(td, ws.recs)
+		ws.blocks.build(td, ws.runs, ws.recs)
 		return
 	}
 	if ws.byKey == nil {
@@ -288,32 +290,14 @@ func (ws *windowState) index(td ptrace.Traces, sk *skeletons) {
 			ws.traces = append(ws.traces, k.trace)
 		}
 	}
-	var last pcommon.TraceID
-	want, first := false, true
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				sp := spans.At(k)
-				t := sp.TraceID()
-				if first || t != last {
-					_, want = ws.seen[t]
-					want = want || sk != nil && sk.byID[t] != nil
-					last, first = t, false
-				}
-				if !want {
-					continue
-				}
-				l := spanLink{spanKey{t, sp.SpanID()}, sp.ParentSpanID()}
-				ws.parents[l.key] = l.parent
-				if sk != nil {
-					ws.links = append(ws.links, l)
-				}
-			}
-		}
-	}
+	eachRunSpan(td, ws.runs, func(t pcommon.TraceID) bool {
+		_, want := ws.seen[t]
+		return want || sk.byID[t] != nil
+	}, func(sp ptrace.Span) {
+		l := spanLink{spanKey{sp.TraceID(), sp.SpanID()}, sp.ParentSpanID()}
+		ws.parents[l.key] = l.parent
+		ws.links = append(ws.links, l)
+	})
 }
 
 // window is the processing of one window.
