@@ -37,6 +37,7 @@ type annotator struct {
 	state          sync.Pool
 	kept           atomic.Pointer[windowState]
 	pricing        *pricing.Engine // nil: pricing off (cost.go)
+	costSlots      [len(spanCostKeys)]costSlots
 }
 
 func newAnnotator(cfg *Config) *annotator {
@@ -55,6 +56,7 @@ func newAnnotator(cfg *Config) *annotator {
 		}
 	}
 	a.convs, a.claims = newRegistry(ix, userKeys, a.resourceFields)
+	a.costSlots = spanCostSlots(ix)
 	a.state.New = func() any { return &windowState{facts: newSpanFacts(ix)} }
 	return a
 }
@@ -227,6 +229,7 @@ func (a *annotator) recognise(f *spanFacts, set claimSet, out *finding) bool {
 	}
 	if out.role == roleLLM {
 		normaliseTokens(&out.patch)
+		a.readSpanCost(f, out)
 	}
 	if out.role == roleNone {
 		out.role = roleContext
@@ -576,7 +579,7 @@ func (w *window) finish(p *step.Step, i int) {
 	c := r.f.ctx
 	w.context(i, &c)
 	applyContext(p, &c)
-	w.a.price(p, r.span.Attributes())
+	w.a.price(p)
 }
 
 // writeLateContext hands the context of spans in this window down to steps
