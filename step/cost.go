@@ -84,7 +84,8 @@ func (s *Step) price(e *pricing.Engine, fillWindow bool, cell func() *costCell) 
 	if e == nil {
 		return
 	}
-	q := e.Quote(s.call())
+	call := s.call()
+	q := e.Quote(&call)
 	var cost *pricing.Cost
 	switch {
 	case q.HasRule:
