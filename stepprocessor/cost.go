@@ -51,32 +51,39 @@ func (a *annotator) costSlotsOf(source string) (costSlots, bool) {
 	return costSlots{}, false
 }
 
-// readSpanCost keeps the cost the emitter recorded on a model call's span
-// (cost_source span), read from the facts of the span just loaded. It runs
-// only with pricing on, when the recognisers and the user's fields are
-// done: a cost that those set already is not replaced. source is what
-// step.source will be (window.finish).
-func (a *annotator) readSpanCost(f *spanFacts, out *finding) {
-	p := &out.patch
-	if a.pricing == nil || p.CostUSD != nil || p.CostSource != "" {
+// priceCall prices a model call's step as soon as its span is recognised,
+// not when it is written: its provider, model, endpoint, times and counts
+// are final by then (what window.finish adds later is context, which
+// pricing does not read), and the strings and counts pricing reads are
+// still in the CPU's caches. Between the two, the whole window is walked.
+// A wrapper's step, priced here, is dropped unwritten as before. It first
+// keeps the cost the emitter recorded on the span (cost_source span), read
+// from the facts of the span just loaded. The recognisers and the user's
+// fields are done: a cost that those set already is not replaced.
+func (a *annotator) priceCall(f *spanFacts, out *finding) {
+	if a.pricing == nil {
 		return
 	}
-	source := p.Source
+	p := &out.patch
+	source := p.Source // what step.source will be (window.finish)
 	if source == "" {
 		source = out.source
 	}
-	if cs, ok := a.costSlotsOf(source); ok {
-		spanCost(p, f, cs)
+	if p.CostUSD == nil && p.CostSource == "" {
+		if cs, ok := a.costSlotsOf(source); ok {
+			spanCost(p, f, cs)
+		}
 	}
+	a.price(p, source)
 }
 
 // price sets the cost of a step about to be written on its span: a cost
 // mapped by the user's fields counts as the span's own (a cost the
 // emitter recorded under its convention's key was read with the span's
-// facts, readSpanCost), then step.Step.PriceAnchor applies the precedence
-// (a user rule, then the span's cost, then the catalogue). The exporter
+// facts, priceCall), then step.Step.PriceAnchor applies the precedence (a
+// user rule, then the span's cost, then the catalogue). The exporter
 // prices the merged record again, for steps assembled across batches.
-func (a *annotator) price(p *step.Step) {
+func (a *annotator) price(p *step.Step, source string) {
 	if a.pricing == nil {
 		return
 	}
@@ -86,7 +93,7 @@ func (a *annotator) price(p *step.Step) {
 	// A Letta step is assembled from parts, and its pending log records
 	// the configured window: a catalogue window on another part would beat
 	// it in the merge (step.Step.PriceCost).
-	p.PriceAnchor(a.pricing, p.Source != "letta")
+	p.PriceAnchor(a.pricing, source != "letta")
 }
 
 // spanCost reads the emitter's own cost from its keys. A total alone is

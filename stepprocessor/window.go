@@ -229,7 +229,7 @@ func (a *annotator) recognise(f *spanFacts, set claimSet, out *finding) bool {
 	}
 	if out.role == roleLLM {
 		normaliseTokens(&out.patch)
-		a.readSpanCost(f, out)
+		a.priceCall(f, out)
 	}
 	if out.role == roleNone {
 		out.role = roleContext
@@ -551,6 +551,7 @@ func (w *window) writeLetta(id string, parts []int, res *result) {
 	}
 	c.f.ctx = own
 	w.finish(p, carrier)
+	w.a.price(p, p.Source) // a model call's step is priced when recognised
 	if anchored {
 		step.Write(c.span.Attributes(), p)
 		res.steps++
@@ -579,7 +580,6 @@ func (w *window) finish(p *step.Step, i int) {
 	c := r.f.ctx
 	w.context(i, &c)
 	applyContext(p, &c)
-	w.a.price(p)
 }
 
 // writeLateContext hands the context of spans in this window down to steps
