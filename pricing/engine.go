@@ -50,17 +50,53 @@ type Engine struct {
 	found  atomic.Pointer[map[string][]found]
 	nFound int        // entries in found, under mu
 	mu     sync.Mutex // serialises the replacements
+	// recent is a direct-mapped cache in front of found, indexed by a
+	// cheap hash of the key (recentIndex): a hit costs a few byte
+	// compares, where found hashes the whole model and probes its map.
+	// The processor asks for every step, with the map's memory cold.
+	recent [recentSize]atomic.Pointer[found]
+}
+
+const recentSize = 256 // a power of two
+
+// recentIndex hashes a key by the lengths of its parts and a few of their
+// bytes (a hash of every byte is what found's map costs), which tells
+// apart the few keys of a batch well enough: a collision only sends the
+// lookup on to found.
+func recentIndex(provider, model, endpoint string) uint32 {
+	h := uint64(len(provider)) | uint64(len(endpoint))<<8 | uint64(len(model))<<16
+	h ^= sample(model) << 24
+	h = mix(h ^ sample(provider)*0x9e3779b97f4a7c15 ^ sample(endpoint)<<40)
+	return uint32(h >> (64 - 8)) // recentSize entries
+}
+
+// sample packs a string's first, middle and last two bytes.
+func sample(s string) uint64 {
+	n := len(s)
+	if n == 0 {
+		return 0
+	}
+	return uint64(s[0]) | uint64(s[n/2])<<8 | uint64(s[n-1])<<16 | uint64(s[max(n-2, 0)])<<24 | uint64(s[n/3])<<32
+}
+
+// mix is splitmix64's finaliser.
+func mix(h uint64) uint64 {
+	h = (h ^ h>>30) * 0xbf58476d1ce4e5b9
+	h = (h ^ h>>27) * 0x94d049bb133111eb
+	return h ^ h>>31
 }
 
 // found is one resolved key: the catalogue's model (nil: none), its only
 // price set when it has one (the usual case: pricing then reads no more of
 // the model), its context window, and whether the endpoint is self-hosted.
 type found struct {
-	provider, endpoint string
-	m                  *Model
-	only               *PriceSet
-	window             int64
-	selfHosted         bool
+	// The key, all three in one allocation: a lookup that compares them
+	// reads one or two cache lines.
+	provider, endpoint, model string
+	m                         *Model
+	only                      *PriceSet
+	window                    int64
+	selfHosted                bool
 }
 
 // prices is the model's price set in force at t.
@@ -123,8 +159,9 @@ type Quote struct {
 }
 
 // Quote prices a call both ways and gives its context window. With the
-// key resolved before, it neither allocates nor searches the catalogue.
-func (e *Engine) Quote(c Call) Quote { return e.quote(&c, true) }
+// key resolved before, it neither allocates nor searches the catalogue. c
+// is read only, and by pointer: a Call is 112 bytes, priced for every step.
+func (e *Engine) Quote(c *Call) Quote { return e.quote(c, true) }
 
 func (e *Engine) quote(c *Call, rules bool) Quote {
 	var q Quote
@@ -164,14 +201,35 @@ func (e *Engine) ContextWindow(provider, model string) int64 {
 // resolve finds the catalogue model of a provider and model, and whether
 // the endpoint is self-hosted, once per key.
 func (e *Engine) resolve(provider, model, endpoint string) *found {
+	// Two ways: a key looks in its slot and the one next to it (the same
+	// cache line), so that two keys of one hash both stay.
+	i := recentIndex(provider, model, endpoint)
+	for _, j := range [2]uint32{i, i ^ 1} {
+		if f := e.recent[j].Load(); f != nil && f.model == model && f.provider == provider && f.endpoint == endpoint {
+			return f
+		}
+	}
+	f := e.resolveFound(provider, model, endpoint)
+	if e.recent[i].Load() != nil && e.recent[i^1].Load() == nil {
+		i ^= 1
+	}
+	e.recent[i].Store(f)
+	return f
+}
+
+// resolveFound is resolve by the found map, filling it on a miss.
+func (e *Engine) resolveFound(provider, model, endpoint string) *found {
 	fs := (*e.found.Load())[model]
 	for i := range fs {
 		if fs[i].provider == provider && fs[i].endpoint == endpoint {
 			return &fs[i]
 		}
 	}
-	// Own copies: a key must not pin the buffer of the span it came from.
-	f := found{provider: strings.Clone(provider), endpoint: strings.Clone(endpoint), selfHosted: SelfHosted(endpoint)}
+	// Own copies, in one allocation: a key must not pin the buffer of the
+	// span it came from.
+	key := provider + "\x00" + endpoint + "\x00" + model
+	pl, el := len(provider), len(endpoint)
+	f := found{provider: key[:pl], endpoint: key[pl+1 : pl+1+el], model: key[pl+el+2:], selfHosted: SelfHosted(endpoint)}
 	_, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
 	if f.m != nil && strings.TrimSpace(provider) == "" && localTag(model) {
 		f.m = nil // calcPrice would guess by the name alone
@@ -195,7 +253,7 @@ func (e *Engine) resolve(provider, model, endpoint string) *found {
 	}
 	next := make(map[string][]found, len(old)+1)
 	maps.Copy(next, old)
-	next[strings.Clone(model)] = append(slices.Clip(old[model]), f)
+	next[f.model] = append(slices.Clip(old[model]), f)
 	e.found.Store(&next)
 	e.nFound++
 	return &f

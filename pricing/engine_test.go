@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 func i64(v int64) *int64     { return &v }
@@ -144,7 +146,7 @@ func TestEngineConcurrent(t *testing.T) {
 	for i := range calls {
 		calls[i].Start = time.Date(2026, 9, 15, 12, 0, 0, 0, time.UTC)
 		calls[i].PromptTokens, calls[i].CachedInputTokens, calls[i].CompletionTokens = i64(300000), i64(1000), i64(500)
-		want[i] = New(Embedded(), nil).Quote(calls[i])
+		want[i] = New(Embedded(), nil).Quote(&calls[i])
 	}
 	e := New(Embedded(), nil)
 	var wg sync.WaitGroup
@@ -154,7 +156,7 @@ func TestEngineConcurrent(t *testing.T) {
 			defer wg.Done()
 			for n := range 200 {
 				i := (g + n) % len(calls)
-				if got := e.Quote(calls[i]); got != want[i] {
+				if got := e.Quote(&calls[i]); got != want[i] {
 					t.Errorf("%s/%s: %+v, alone %+v", calls[i].Provider, calls[i].Model, got, want[i])
 					return
 				}
@@ -162,4 +164,47 @@ func TestEngineConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestEngineRecentCollisions: keys that share one pair of slots of the
+// recent cache (the catalogue's own model ids, under two providers and
+// three endpoints, one self-hosted), looked up in turn, each get the quote
+// a fresh engine gives them alone, never a neighbour's.
+func TestEngineRecentCollisions(t *testing.T) {
+	byPair := map[uint32][]Call{}
+	for _, p := range Embedded().Providers {
+		if p.ID != "openai" && p.ID != "anthropic" {
+			continue
+		}
+		for _, m := range p.Models {
+			for _, ep := range []string{"", "https://api.example.com/v1", "http://localhost:11434"} {
+				for _, prov := range []string{"openai", "anthropic"} {
+					c := Call{Provider: prov, Model: m.ID, Endpoint: ep, Start: time.Date(2026, 9, 15, 12, 0, 0, 0, time.UTC),
+						PromptTokens: i64(100000), CompletionTokens: i64(5000)}
+					pair := recentIndex(c.Provider, c.Model, c.Endpoint) >> 1
+					byPair[pair] = append(byPair[pair], c)
+				}
+			}
+		}
+	}
+	// Every pair's keys in turn, interleaved: a lookup that matched a
+	// neighbour on part of the key would get its quote.
+	e := New(Embedded(), nil)
+	shared := 0
+	for _, cs := range byPair {
+		want := make([]Quote, len(cs))
+		distinct := map[Quote]bool{}
+		for i := range cs {
+			want[i] = New(Embedded(), nil).Quote(&cs[i])
+			distinct[want[i]] = true
+		}
+		if len(distinct) > 1 {
+			shared++
+		}
+		for n := range 3 * len(cs) {
+			i := n * 7 % len(cs)
+			require.Equal(t, want[i], e.Quote(&cs[i]), "%s %s at %q", cs[i].Provider, cs[i].Model, cs[i].Endpoint)
+		}
+	}
+	require.Greater(t, shared, 20, "too few pairs of slots shared by keys with different quotes")
 }

@@ -73,8 +73,9 @@ func maxUSD(a, b *float64) *float64 {
 // one. A nil e changes nothing. Call it after Merge and Finalize.
 func (s *Step) Price(e *pricing.Engine) { s.price(e, true, newCostCell) }
 
-// PriceAnchor is Price for a step about to be written onto its anchor span
-// and dropped, as the processor does for every step: the amounts it points
+// PriceAnchor is Price for a step that is written onto its anchor span
+// and dropped within one window, as the processor does for every step
+// (it prices a model call when its span is recognised): the amounts it points
 // to live in a slab shared with other steps, so that pricing allocates
 // nothing per step. window false leaves context_window_limit alone, as
 // PriceCost does.
@@ -84,7 +85,8 @@ func (s *Step) price(e *pricing.Engine, fillWindow bool, cell func() *costCell) 
 	if e == nil {
 		return
 	}
-	q := e.Quote(s.call())
+	call := s.call()
+	q := e.Quote(&call)
 	var cost *pricing.Cost
 	switch {
 	case q.HasRule:

@@ -11,54 +11,103 @@ import (
 // computes with genai-prices), OpenInference's total, prompt and completion
 // (llm.cost.*), and OpenLIT's total on GenAI spans (gen_ai.usage.cost).
 // Letta, the AI SDK and OpenLLMetry record none, so their spans are not
-// searched. A switch, not a map: it runs for every step.
-func spanCostKeys(source string) (total, input, output string) {
-	switch source {
-	case "pydanticai":
-		return "operation.cost", "", ""
-	case "openinference":
-		return "llm.cost.total", "llm.cost.prompt", "llm.cost.completion"
-	case "genai":
-		return "gen_ai.usage.cost", "", ""
-	}
-	return "", "", ""
+// searched.
+var spanCostKeys = [...]struct{ source, total, input, output string }{
+	{"pydanticai", "operation.cost", "", ""},
+	{"openinference", "llm.cost.total", "llm.cost.prompt", "llm.cost.completion"},
+	{"genai", "gen_ai.usage.cost", "", ""},
 }
 
-// price sets the cost of a step about to be written on its span: a cost
-// the emitter recorded on the span is kept with cost_source span, then
-// step.Step.PriceAnchor applies the precedence (a user rule, then the
-// span's cost, then the catalogue). The exporter prices the merged record
-// again, for steps assembled across batches.
-func (a *annotator) price(p *step.Step, attrs pcommon.Map) {
+// costSlots are one convention's span-cost keys as slots of the key
+// index, so that the one pass that loads a span's facts also finds its
+// cost (no extra search of the span's attributes); noSlot for none.
+type costSlots struct{ total, input, output slot }
+
+const noSlot = ^slot(0)
+
+// spanCostSlots registers every convention's span-cost keys, in the order
+// of spanCostKeys.
+func spanCostSlots(ix *keyIndex) (out [len(spanCostKeys)]costSlots) {
+	opt := func(k string) slot {
+		if k == "" {
+			return noSlot
+		}
+		return ix.add(k)
+	}
+	for i, k := range spanCostKeys {
+		out[i] = costSlots{ix.add(k.total), opt(k.input), opt(k.output)}
+	}
+	return out
+}
+
+// costSlotsOf is the span-cost slots of a step's source: three string
+// compares, cheaper than a map lookup for every model call.
+func (a *annotator) costSlotsOf(source string) (costSlots, bool) {
+	for i := range spanCostKeys {
+		if spanCostKeys[i].source == source {
+			return a.costSlots[i], true
+		}
+	}
+	return costSlots{}, false
+}
+
+// priceCall prices a model call's step as soon as its span is recognised,
+// not when it is written: its provider, model, endpoint, times and counts
+// are final by then (what window.finish adds later is context, which
+// pricing does not read), and the strings and counts pricing reads are
+// still in the CPU's caches. Between the two, the whole window is walked.
+// A wrapper's step, priced here, is dropped unwritten as before. It first
+// keeps the cost the emitter recorded on the span (cost_source span), read
+// from the facts of the span just loaded. The recognisers and the user's
+// fields are done: a cost that those set already is not replaced.
+func (a *annotator) priceCall(f *spanFacts, out *finding) {
 	if a.pricing == nil {
 		return
 	}
-	switch {
-	case p.CostUSD != nil && p.CostSource == "":
-		p.CostSource = step.CostSourceSpan // mapped by the user's fields:
-	case p.CostSource == "":
-		if total, input, output := spanCostKeys(p.Source); total != "" {
-			spanCost(p, attrs, total, input, output)
+	p := &out.patch
+	source := p.Source // what step.source will be (window.finish)
+	if source == "" {
+		source = out.source
+	}
+	if p.CostUSD == nil && p.CostSource == "" {
+		if cs, ok := a.costSlotsOf(source); ok {
+			spanCost(p, f, cs)
 		}
+	}
+	a.price(p, source)
+}
+
+// price sets the cost of a step about to be written on its span: a cost
+// mapped by the user's fields counts as the span's own (a cost the
+// emitter recorded under its convention's key was read with the span's
+// facts, priceCall), then step.Step.PriceAnchor applies the precedence (a
+// user rule, then the span's cost, then the catalogue). The exporter
+// prices the merged record again, for steps assembled across batches.
+func (a *annotator) price(p *step.Step, source string) {
+	if a.pricing == nil {
+		return
+	}
+	if p.CostUSD != nil && p.CostSource == "" {
+		p.CostSource = step.CostSourceSpan // mapped by the user's fields:
 	}
 	// A Letta step is assembled from parts, and its pending log records
 	// the configured window: a catalogue window on another part would beat
 	// it in the merge (step.Step.PriceCost).
-	p.PriceAnchor(a.pricing, p.Source != "letta")
+	p.PriceAnchor(a.pricing, source != "letta")
 }
 
-// spanCost reads the emitter's own cost from its keys ("" for none). A
-// total alone is kept as the total; prompt and completion without a total
-// add up to it. A value that is not an amount in USD is ignored, and the
-// catalogue prices the step.
-func spanCost(p *step.Step, attrs pcommon.Map, totalKey, inputKey, outputKey string) {
-	total := usdAt(attrs, totalKey)
+// spanCost reads the emitter's own cost from its keys. A total alone is
+// kept as the total; prompt and completion without a total add up to it.
+// A value that is not an amount in USD is ignored, and the catalogue
+// prices the step.
+func spanCost(p *step.Step, f *spanFacts, cs costSlots) {
+	total := usdAt(f, cs.total)
 	var in, out *float64
-	if inputKey != "" {
+	if cs.input != noSlot {
 		// Most spans carry no cost: the completion is looked for only
 		// when a total or a prompt cost was found.
-		if in = usdAt(attrs, inputKey); in != nil || total != nil {
-			out = usdAt(attrs, outputKey)
+		if in = usdAt(f, cs.input); in != nil || total != nil {
+			out = usdAt(f, cs.output)
 		}
 	}
 	if total == nil && in != nil && out != nil {
@@ -70,11 +119,16 @@ func spanCost(p *step.Step, attrs pcommon.Map, totalKey, inputKey, outputKey str
 	p.CostUSD, p.InputCostUSD, p.OutputCostUSD, p.CostSource = total, in, out, step.CostSourceSpan
 }
 
-func usdAt(attrs pcommon.Map, key string) *float64 {
-	if v, ok := attrs.Get(key); ok {
-		if f, err := step.USDFromValue(v); err == nil {
-			return step.USD(f)
-		}
+func usdAt(f *spanFacts, s slot) *float64 {
+	if v, ok := f.get(s); ok {
+		return usdOf(v)
+	}
+	return nil
+}
+
+func usdOf(v pcommon.Value) *float64 {
+	if d, err := step.USDFromValue(v); err == nil {
+		return step.USD(d)
 	}
 	return nil
 }

@@ -37,6 +37,7 @@ type annotator struct {
 	state          sync.Pool
 	kept           atomic.Pointer[windowState]
 	pricing        *pricing.Engine // nil: pricing off (cost.go)
+	costSlots      [len(spanCostKeys)]costSlots
 }
 
 func newAnnotator(cfg *Config) *annotator {
@@ -55,6 +56,7 @@ func newAnnotator(cfg *Config) *annotator {
 		}
 	}
 	a.convs, a.claims = newRegistry(ix, userKeys, a.resourceFields)
+	a.costSlots = spanCostSlots(ix)
 	a.state.New = func() any { return &windowState{facts: newSpanFacts(ix)} }
 	return a
 }
@@ -229,6 +231,7 @@ func (a *annotator) recognise(f *spanFacts, set claimSet, out *finding) bool {
 	}
 	if out.role == roleLLM {
 		normaliseTokens(&out.patch)
+		a.priceCall(f, out)
 	}
 	if out.role == roleNone {
 		out.role = roleContext
@@ -532,6 +535,7 @@ func (w *window) writeLetta(id string, parts []int, res *result) {
 	}
 	c.f.ctx = own
 	w.finish(p, carrier)
+	w.a.price(p, p.Source) // a model call's step is priced when recognised
 	if anchored {
 		step.Write(c.span.Attributes(), p)
 		res.steps++
@@ -560,7 +564,6 @@ func (w *window) finish(p *step.Step, i int) {
 	c := r.f.ctx
 	w.context(i, &c)
 	applyContext(p, &c)
-	w.a.price(p, r.span.Attributes())
 }
 
 // writeLateContext hands the context of spans in this window down to steps

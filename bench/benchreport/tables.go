@@ -44,6 +44,15 @@ func processorTable(w io.Writer, r *result) {
 	fmt.Fprintf(w, "\nTargets: stateless ≤ 1.5 × (b): %.2f, %s; buffered ≤ 2 × (b): %.2f, %s.\n\n",
 		ratios["stateless"], verdict(ratios["stateless"], 1.5, true),
 		ratios["buffered"], verdict(ratios["buffered"], 2, true))
+	// Issue 11: pricing adds at most 5 % to the stateless row. The rows run
+	// one after the other; BenchmarkPricingOverhead alternates them.
+	if off, ok := r.median(b+"stateless_unpriced", "ns/span"); ok && off > 0 {
+		on, _ := r.median(b+"stateless", "ns/span")
+		cpuOff, _ := r.median(b+"stateless_unpriced", "cpu-ns/span")
+		cpuOn, _ := r.median(b+"stateless", "cpu-ns/span")
+		fmt.Fprintf(w, "Pricing: stateless with pricing off (`stateless_unpriced`) %.0f ns/span; pricing on "+
+			"× %.3f (CPU × %.3f). Target ≤ 1.05: %s.\n\n", off, on/off, cpuOn/max(cpuOff, 1), verdict(on/off, 1.05, true))
+	}
 
 	const m = "BenchmarkBufferMemory"
 	dec, _ := r.median(m, "decoded-B/span")
