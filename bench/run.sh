@@ -19,6 +19,8 @@ run() {
 }
 
 run processor . go test ./stepprocessor -run '^$' -bench 'BenchmarkProcessor|BenchmarkBufferMemory' -benchtime 20x -count "$count"
+# Pricing on and off alternate round by round on one batch (issue 11).
+run pricing . go test ./stepprocessor -run '^$' -bench BenchmarkPricingOverhead -benchtime 150x -count 3
 run traffic . go test ./stepprocessor -run '^$' -bench BenchmarkTraffic -benchtime 20x -count "$count"
 run ottl bench go test ./ottl -run '^$' -bench BenchmarkOTTL -benchtime 20x -count "$count"
 # Interleaved rounds (the rows alternate, so load hits both connectors

@@ -27,7 +27,7 @@ func main() {
 
 func report(w io.Writer, dir, commit string) error {
 	files := map[string]*result{}
-	for _, name := range []string{"processor", "traffic", "ottl", "stepmetrics", "sqlite", "postgres", "e2e"} {
+	for _, name := range []string{"processor", "pricing", "traffic", "ottl", "stepmetrics", "sqlite", "postgres", "e2e"} {
 		r, err := readResult(dir, name+".txt")
 		if err != nil {
 			if name == "postgres" && os.IsNotExist(err) {
@@ -45,6 +45,7 @@ func report(w io.Writer, dir, commit string) error {
 	fmt.Fprintf(w, "- date: %s\n- machine: %d cores, %s\n- %s, commit %s\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), cpuModel(), runtime.Version(), commit)
 	processorTable(w, files["processor"])
+	pricingTable(w, files["pricing"])
 	trafficTable(w, files["traffic"])
 	ottlTable(w, files["ottl"])
 	stepMetricsTable(w, files["stepmetrics"])

@@ -54,3 +54,33 @@ func TestStepMetricsTableSaysMissed(t *testing.T) {
 	out := stepMetricsReport(t, interleavedRun("1.02", "0.95", "820.0"))
 	require.Contains(t, out, "cold 1.02 × thread, 1.02 × process, **missed**; warm 0.95 × thread, 0.95 × process, met")
 }
+
+// pricingRun is one line of BenchmarkPricingOverhead's output with the
+// given thread-CPU ratio over all rounds.
+func pricingRun(cpu string) string {
+	return "BenchmarkPricingOverhead-2   \t     150\t 106430589 ns/op\t 1.080 cpu-priced/unpriced-median" +
+		"\t " + cpu + " cpu-priced/unpriced\t 245.5 cpu-pricing-ns/span\t 3084 cpu-unpriced-ns/span" +
+		"\t 3279 priced-ns/span\t 1.114 priced/unpriced\t 2944 unpriced-ns/span\n"
+}
+
+func pricingReport(t *testing.T, lines ...string) string {
+	dir := t.TempDir()
+	cmd := "# command: go test ./stepprocessor -run '^$' -bench BenchmarkPricingOverhead -benchtime 150x -count 3\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "pricing.txt"), []byte(cmd+strings.Join(lines, "")), 0o600))
+	r, err := readResult(dir, "pricing.txt")
+	require.NoError(t, err)
+	var b strings.Builder
+	pricingTable(&b, r)
+	return b.String()
+}
+
+// TestPricingTableJudgesTheMedianRun: the verdict on issue 11's 5 % takes
+// the median of the runs' thread-CPU ratios, and every run is shown.
+func TestPricingTableJudgesTheMedianRun(t *testing.T) {
+	out := pricingReport(t, pricingRun("1.031"), pricingRun("1.072"), pricingRun("1.044"))
+	require.Contains(t, out, "| thread CPU, all rounds | 1.044 | 1.031, 1.072, 1.044 |")
+	require.Contains(t, out, "pricing adds at most 5 %, thread CPU: × 1.044, met.")
+
+	out = pricingReport(t, pricingRun("1.061"), pricingRun("1.049"), pricingRun("1.052"))
+	require.Contains(t, out, "× 1.052, **missed**.")
+}
