@@ -69,8 +69,8 @@ func pricingTable(w io.Writer, r *result) {
 		"The mixed batch above, fed to a stateless processor with pricing on and to\n"+
 		"one with it off, in alternating order each round, so that both see the\n"+
 		"same machine load. CPU is the benchmark thread's own (CLOCK_THREAD_CPUTIME_ID);\n"+
-		"the round median is the median of each round's own CPU ratio. Each run's\n"+
-		"figure is in brackets; the verdict takes the median of the runs.\n\n")
+		"the round median is the median of each round's own CPU ratio. The runs\n"+
+		"column has each run's figure; the verdict takes the median of the runs.\n\n")
 	command(w, r)
 	runs := func(unit string) string {
 		var parts []string
