@@ -170,28 +170,44 @@ func (ps *PriceSet) price(us []usageEntry) (Breakdown, error) {
 					inner += leaf[j]
 				}
 			}
-			n = v - inner
-			tol := 2.220446049250313e-16 * max(1, math.Abs(v), math.Abs(inner)) * float64(len(ps.plan)+1)
-			if n < 0 && -n <= tol {
-				n = 0
-			}
-			if n < 0 {
-				return Breakdown{}, fmt.Errorf("invalid usage: the parts of %s add up to %v, more than its %v", x.u.usageKey, inner, v)
+			if n, err = exclusive(v, inner, len(ps.plan), x.u); err != nil {
+				return Breakdown{}, err
 			}
 		}
 		leaf = append(leaf, n)
-		c := x.p.rate(input) * n / x.u.per
-		switch x.u.dir {
-		case inputDirection:
-			b.Input += c
-		case outputDirection:
-			b.Output += c
-		default:
-			other += c
-		}
+		b.add(x.u.dir, x.p.rate(input)*n/x.u.per, &other)
 	}
 	b.Total = b.Input + b.Output + other
 	return b, nil
+}
+
+// exclusive is a unit's count v less the counts inner of the priced units
+// inside it, for a plan of planLen units: a difference below zero by no
+// more than the rounding of the sums is 0, a larger one is calcPrice's
+// error.
+func exclusive(v, inner float64, planLen int, u *unit) (float64, error) {
+	n := v - inner
+	tol := 2.220446049250313e-16 * max(1, math.Abs(v), math.Abs(inner)) * float64(planLen+1)
+	if n < 0 && -n <= tol {
+		n = 0
+	}
+	if n < 0 {
+		return 0, fmt.Errorf("invalid usage: the parts of %s add up to %v, more than its %v", u.usageKey, inner, v)
+	}
+	return n, nil
+}
+
+// add puts cost c in USD on the side of direction dir; a unit that is
+// neither input nor output (a request fee) goes to other.
+func (b *Breakdown) add(dir direction, c float64, other *float64) {
+	switch dir {
+	case inputDirection:
+		b.Input += c
+	case outputDirection:
+		b.Output += c
+	default:
+		*other += c
+	}
 }
 
 // rate is the rate for a call whose total input is input tokens: the last

@@ -2,7 +2,6 @@ package pricing
 
 import (
 	"fmt"
-	"math"
 	"math/bits"
 )
 
@@ -121,9 +120,8 @@ func (sv slotValue) value(cc *callCounts, pos uint8, pairs uint16, u *unit) (flo
 // callUnit is one priced unit of a plan, compiled: its rate, its value
 // and the earlier units inside it (a bitmask over the plan).
 type callUnit struct {
-	base     float64
+	p        Price
 	per      float64
-	tiers    []Tier
 	u        *unit // for errors
 	value    slotValue
 	inner    uint16
@@ -145,7 +143,7 @@ const maxCallUnits = 16
 func compileCallPlan(reg *registry, plan []pricedUnit) callPlan {
 	cp := callPlan{units: make([]callUnit, len(plan)), input: compileSlotValue(reg, reg.input)}
 	for i, x := range plan {
-		cu := callUnit{base: x.p.Base, per: x.u.per, tiers: x.p.Tiers, u: x.u, value: compileSlotValue(reg, x.u), dir: x.u.dir, reported: x.u.reported()}
+		cu := callUnit{p: x.p, per: x.u.per, u: x.u, value: compileSlotValue(reg, x.u), dir: x.u.dir, reported: x.u.reported()}
 		for j := range i {
 			if y := plan[j].u; y.reported() && x.u.contains(y) {
 				cu.inner |= 1 << j
@@ -172,7 +170,6 @@ func (ps *PriceSet) priceCall(cc *callCounts) (Breakdown, error) {
 	var leaf [maxCallUnits]float64
 	var b Breakdown
 	other := 0.0
-	tolN := float64(len(ps.calls.units) + 1)
 	for i := range ps.calls.units {
 		x := &ps.calls.units[i]
 		n := 1.0 // every call is one request
@@ -185,30 +182,12 @@ func (ps *PriceSet) priceCall(cc *callCounts) (Breakdown, error) {
 			for m := x.inner; m != 0; m &= m - 1 {
 				inner += leaf[bits.TrailingZeros16(m)]
 			}
-			n = v - inner
-			if n < 0 && -n <= 2.220446049250313e-16*max(1, math.Abs(v), math.Abs(inner))*tolN {
-				n = 0
-			}
-			if n < 0 {
-				return Breakdown{}, fmt.Errorf("invalid usage: the parts of %s add up to %v, more than its %v", x.u.usageKey, inner, v)
+			if n, err = exclusive(v, inner, len(ps.calls.units), x.u); err != nil {
+				return Breakdown{}, err
 			}
 		}
 		leaf[i] = n
-		r := x.base
-		for _, t := range x.tiers {
-			if input > float64(t.Start) {
-				r = t.Price
-			}
-		}
-		c := r * n / x.per
-		switch x.dir {
-		case inputDirection:
-			b.Input += c
-		case outputDirection:
-			b.Output += c
-		default:
-			other += c
-		}
+		b.add(x.dir, x.p.rate(input)*n/x.per, &other)
 	}
 	b.Total = b.Input + b.Output + other
 	return b, nil
