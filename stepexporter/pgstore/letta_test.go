@@ -50,15 +50,23 @@ CREATE TABLE %[1]s.step_metrics (id VARCHAR NOT NULL PRIMARY KEY REFERENCES %[1]
 INSERT INTO %[1]s.organizations VALUES ('org-00000000-0000-4000-8000-000000000000', 'default');
 INSERT INTO %[1]s.runs VALUES ('run-11111111-1111-4111-8111-111111111111', 'org-00000000-0000-4000-8000-000000000000');`
 
-func TestExistingLettaTableIsWrittenWithoutBeingAltered(t *testing.T) {
-	dsn := testDSN(t)
+// lettaSchema makes a fresh schema holding Letta's own tables
+// (lettaStepsDDL) and returns it with an admin connection.
+func lettaSchema(t *testing.T, dsn string) (string, *pgx.Conn) {
+	t.Helper()
 	schema := freshSchema(t, dsn)
 	conn := adminConn(t, dsn)
-	ctx := context.Background()
-	_, err := conn.Exec(ctx, sprintf(lettaStepsDDL, quote(schema)))
+	_, err := conn.Exec(context.Background(), sprintf(lettaStepsDDL, quote(schema)))
 	require.NoError(t, err)
+	return schema, conn
+}
+
+func TestExistingLettaTableIsWrittenWithoutBeingAltered(t *testing.T) {
+	dsn := testDSN(t)
+	schema, conn := lettaSchema(t, dsn)
+	ctx := context.Background()
 	// Letta inserts a pending step itself, as its StepManager does.
-	_, err = conn.Exec(ctx, "INSERT INTO "+quote(schema, "steps")+
+	_, err := conn.Exec(ctx, "INSERT INTO "+quote(schema, "steps")+
 		` (id, agent_id, status, tags) VALUES ('step-l', 'agent-1', 'PENDING', '[]')`)
 	require.NoError(t, err)
 
@@ -101,9 +109,7 @@ func TestExistingLettaTableIsWrittenWithoutBeingAltered(t *testing.T) {
 
 func TestCountTooLargeForLettasIntegerColumnIsRejectedAlone(t *testing.T) {
 	dsn := testDSN(t)
-	schema := freshSchema(t, dsn)
-	_, err := adminConn(t, dsn).Exec(context.Background(), sprintf(lettaStepsDDL, quote(schema)))
-	require.NoError(t, err)
+	schema, _ := lettaSchema(t, dsn)
 	s := openStore(t, testConfig(dsn, schema))
 	res, err := s.Upsert(context.Background(), []step.Step{
 		{ID: "step-big", PromptTokens: step.Int(3_000_000_000)}, {ID: "step-fine", PromptTokens: step.Int(3)},
@@ -193,11 +199,8 @@ func readAsLetta(t *testing.T, conn *pgx.Conn, schema string) map[string]lettaRo
 // them, zero counts and null keys included.
 func TestLettaAutoModeRowsKeepLettasValuesInEveryOrder(t *testing.T) {
 	dsn := testDSN(t)
-	schema := freshSchema(t, dsn)
-	conn := adminConn(t, dsn)
+	schema, conn := lettaSchema(t, dsn)
 	ctx := context.Background()
-	_, err := conn.Exec(ctx, sprintf(lettaStepsDDL, quote(schema)))
-	require.NoError(t, err)
 	s := openStore(t, testConfig(dsn, schema))
 	table := quote(schema, "steps")
 	const org, run = "org-00000000-0000-4000-8000-000000000000", "run-11111111-1111-4111-8111-111111111111"
@@ -227,7 +230,7 @@ func TestLettaAutoModeRowsKeepLettasValuesInEveryOrder(t *testing.T) {
 			_, err = s.Upsert(ctx, []step.Step{ps[i]})
 			require.NoError(t, err, "order %v", order)
 		}
-		_, err = s.Upsert(ctx, ps) // all again, in one request
+		_, err := s.Upsert(ctx, ps) // all again, in one request
 		require.NoError(t, err)
 
 		got := readAsLetta(t, conn, schema)[id]
@@ -250,11 +253,8 @@ func TestLettaAutoModeRowsKeepLettasValuesInEveryOrder(t *testing.T) {
 // tables; the row is stored without them instead of being refused.
 func TestRowsOfOtherSourcesAreAcceptedByLettasForeignKeys(t *testing.T) {
 	dsn := testDSN(t)
-	schema := freshSchema(t, dsn)
-	conn := adminConn(t, dsn)
+	schema, conn := lettaSchema(t, dsn)
 	ctx := context.Background()
-	_, err := conn.Exec(ctx, sprintf(lettaStepsDDL, quote(schema)))
-	require.NoError(t, err)
 	s := openStore(t, testConfig(dsn, schema))
 	const knownRun = "run-11111111-1111-4111-8111-111111111111"
 	recs := []step.Step{

@@ -109,13 +109,10 @@ func explain(t *testing.T, s *Store, q store.Query) string {
 // the bare column there, so that index still serves.
 func TestRunFilterOnLettasTableReadsLettasIndex(t *testing.T) {
 	dsn := testDSN(t)
-	schema := freshSchema(t, dsn)
-	conn := adminConn(t, dsn)
+	schema, conn := lettaSchema(t, dsn)
 	ctx := context.Background()
-	_, err := conn.Exec(ctx, sprintf(lettaStepsDDL, quote(schema)))
-	require.NoError(t, err)
 	table := quote(schema, "steps")
-	_, err = conn.Exec(ctx, `INSERT INTO `+table+` (id, agent_id, run_id, status, tags, created_at)
+	_, err := conn.Exec(ctx, `INSERT INTO `+table+` (id, agent_id, run_id, status, tags, created_at)
 		SELECT 'step-' || g, 'agent-' || g % 100, CASE WHEN g % 1000 = 0 THEN 'run-11111111-1111-4111-8111-111111111111' END,
 		'SUCCESS', '[]', to_timestamp(1750000000 + g) FROM generate_series(1, 20000) g`)
 	require.NoError(t, err)
