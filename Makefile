@@ -81,9 +81,9 @@ test:
 # Every package's tests, with each fuzz target's seed corpus and kept
 # crashers (go test runs those without fuzzing). Under `make test` it has
 # PostgreSQL; alone, the PostgreSQL tests skip unless AGENTSTEPS_PG_DSN is set.
+# Then the bench module's report writer (BENCHMARKS.md's tables and verdicts).
 unit:
 	$(GO) test ./...
-	# The bench module's report writer (BENCHMARKS.md's tables and verdicts).
 	cd bench && $(GO) test ./benchreport
 
 # The end-to-end test alone; expects AGENTSTEPS_PG_DSN (see scripts/pg.sh),
