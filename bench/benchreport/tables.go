@@ -72,13 +72,6 @@ func pricingTable(w io.Writer, r *result) {
 		"the round median is the median of each round's own CPU ratio. The runs\n"+
 		"column has each run's figure; the verdict takes the median of the runs.\n\n")
 	command(w, r)
-	runs := func(unit string) string {
-		var parts []string
-		for _, v := range r.values[b][unit] {
-			parts = append(parts, fmt.Sprintf("%.3f", v))
-		}
-		return strings.Join(parts, ", ")
-	}
 	fmt.Fprintf(w, "| measure | priced / unpriced | runs |\n|---|---|---|\n")
 	for _, m := range []struct{ unit, label string }{
 		{"cpu-priced/unpriced", "thread CPU, all rounds"},
@@ -86,7 +79,7 @@ func pricingTable(w io.Writer, r *result) {
 		{"priced/unpriced", "wall time, median round"},
 	} {
 		v, ok := r.median(b, m.unit)
-		fmt.Fprintf(w, "| %s | %s | %s |\n", m.label, num(v, ok, "%.3f"), runs(m.unit))
+		fmt.Fprintf(w, "| %s | %s | %s |\n", m.label, num(v, ok, "%.3f"), runValues(r, b, m.unit, "%.3f"))
 	}
 	ns, ok := r.median(b, "cpu-pricing-ns/span")
 	off, _ := r.median(b, "cpu-unpriced-ns/span")
@@ -341,11 +334,16 @@ func runRatios(r *result, bench, unit string) string {
 	if !ok {
 		return "n/a"
 	}
+	return fmt.Sprintf("%.2f (%s)", m, runValues(r, bench, unit, "%.2f"))
+}
+
+// runValues is each run's value of bench in unit, in format, in run order.
+func runValues(r *result, bench, unit, format string) string {
 	runs := make([]string, 0, len(r.values[bench][unit]))
 	for _, v := range r.values[bench][unit] {
-		runs = append(runs, fmt.Sprintf("%.2f", v))
+		runs = append(runs, fmt.Sprintf(format, v))
 	}
-	return fmt.Sprintf("%.2f (%s)", m, strings.Join(runs, ", "))
+	return strings.Join(runs, ", ")
 }
 
 // highestRatio is the largest step_metrics / spanmetrics ratio of any
