@@ -175,3 +175,50 @@ func TestOutOfVocabularyValuesAreLeftOutAlone(t *testing.T) {
 	require.ErrorContains(t, errors.Join(errs...), `step.stop_reason: "stop" is outside the field's vocabulary`)
 	require.ErrorContains(t, errors.Join(errs...), `step.feedback: "thumbs_up"`)
 }
+
+// Write appends through a MapBuilder, which does not look for duplicates:
+// a step.* key the span carries must be replaced when the step sets its
+// field, kept when it does not, and the span's own keys kept as they were.
+func TestWriteOverAnAnchorReplacesOnlyTheFieldsItSets(t *testing.T) {
+	m := pcommon.NewMap()
+	m.PutStr("gen_ai.request.model", "gpt-4o")
+	m.PutInt("gen_ai.usage.input_tokens", 7)
+	Write(m, &Step{ID: "step-old", Model: "old", AgentID: "agent-1", Stages: Stages{"model": 1}})
+	Write(m, &Step{ID: "step-new", Model: "new", Stages: Stages{"model": 2}})
+
+	seen := map[string]int{}
+	for k := range m.All() {
+		seen[k]++
+	}
+	for k, n := range seen {
+		require.Equal(t, 1, n, "key %s appears %d times", k, n)
+	}
+	require.Equal(t, map[string]any{
+		"gen_ai.request.model":      "gpt-4o",
+		"gen_ai.usage.input_tokens": int64(7),
+		"step.id":                   "step-new",
+		"step.model":                "new",
+		"step.agent_id":             "agent-1", // not set by the second write: kept
+		"step.stages":               map[string]any{"model": int64(2)},
+	}, m.AsRaw())
+}
+
+// WriteNew skips the look at the span's keys; on a span without step.*
+// keys it must give what Write gives.
+func TestWriteNewOnAFreshSpanEqualsWrite(t *testing.T) {
+	want := fullPatch()
+	fresh := func() pcommon.Map {
+		m := pcommon.NewMap()
+		m.PutStr("http.route", "/v1/chat")
+		m.PutEmptySlice("llm.tools").AppendEmpty().SetStr("search")
+		return m
+	}
+	a, b := fresh(), fresh()
+	Write(a, &want)
+	WriteNew(b, &want)
+	require.Equal(t, a.AsRaw(), b.AsRaw())
+	require.Equal(t, a.Len(), b.Len())
+	got, errs := Read(b)
+	require.Empty(t, errs)
+	require.Equal(t, []Step{want}, got)
+}

@@ -109,12 +109,8 @@ func (s *Step) tidyStages() {
 	}
 }
 
-// putStages writes the stages of s as a map under key.
-func putStages(m pcommon.Map, key string, s *Step) {
-	if len(s.Stages) == 0 {
-		return
-	}
-	sm := m.PutEmptyMap(key)
+// putStages writes the stages of s into sm, field name to stage.
+func putStages(sm pcommon.Map, s *Step) {
 	sm.EnsureCapacity(len(s.Stages))
 	for _, name := range slices.Sorted(maps.Keys(s.Stages)) {
 		sm.PutInt(name, int64(s.Stages[name]))

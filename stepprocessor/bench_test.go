@@ -184,7 +184,8 @@ func floorWrites(tb testing.TB, payload []byte) []spanWrites {
 }
 
 // readAllAndWrite is the floor with writes: the read floor's one pass, and
-// on the spans the processor writes to, the same step.* writes.
+// on the spans the processor writes to, the same step.* writes (WriteNew,
+// as the processor writes on a span it read without step.* keys).
 func readAllAndWrite(td ptrace.Traces, writes []spanWrites) {
 	n, next := 0, 0
 	rss := td.ResourceSpans()
@@ -201,7 +202,7 @@ func readAllAndWrite(td ptrace.Traces, writes []spanWrites) {
 				if next < len(writes) && writes[next].at == n {
 					w := &writes[next]
 					if w.anchor != nil {
-						step.Write(attrs, w.anchor)
+						step.WriteNew(attrs, w.anchor)
 					}
 					for _, p := range w.patches {
 						step.AppendPatch(attrs, p)

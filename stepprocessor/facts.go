@@ -1,8 +1,12 @@
 package stepprocessor
 
 import (
+	"strings"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/agentsteps/collector/step"
 )
 
 // slot names one attribute key that some recogniser reads.
@@ -54,6 +58,9 @@ type spanFacts struct {
 	gen  []uint32
 	cur  uint32
 	hits int // how many registered keys the span carries
+	// stepKeys: the span carries a step.* key already (a span annotated
+	// before, or a user's), so writing its step must replace, not append.
+	stepKeys bool
 
 	// resVals caches resourceStr for cachedRes, the resource of the last
 	// spans read: a batch's spans share a few resources of 20 to 30
@@ -75,11 +82,14 @@ func (f *spanFacts) load(res pcommon.Resource, scope pcommon.InstrumentationScop
 	f.span, f.resource, f.scope = span, res, scope
 	f.cur++
 	f.hits = 0
+	f.stepKeys = false
 	span.Attributes().Range(func(k string, v pcommon.Value) bool {
 		if s, ok := f.ix.slots[k]; ok {
 			f.vals[s], f.gen[s] = v, f.cur
 			f.hits++
 		}
+		// The key's bytes were just hashed: this compare is in cache.
+		f.stepKeys = f.stepKeys || strings.HasPrefix(k, step.Prefix)
 		return true
 	})
 }

@@ -299,3 +299,36 @@ func TestSpanWithoutIDsIsNotAStep(t *testing.T) {
 	require.Equal(t, 3, h.sink.SpanCount(), "and the spans still go on")
 	require.Equal(t, int64(2), h.counter(t, "attribute_errors"))
 }
+
+// A span that arrives annotated already (a second step processor in the
+// pipeline, a replayed request) carries step.* keys, which the claim pass
+// notes: its step is written by replacing them, never as a second copy of
+// a key (step.Write, not step.WriteNew), and reads back the same.
+func TestAnnotatingTwiceWritesEachKeyOnce(t *testing.T) {
+	payload, _ := mixedBatch(t)
+	td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(payload)
+	require.NoError(t, err)
+	cfg := createDefaultConfig()
+	Annotate(cfg, td)
+	var first [][]step.Step
+	eachSpan(td, func(sp ptrace.Span) {
+		ps, _ := step.Read(sp.Attributes())
+		first = append(first, ps)
+	})
+	Annotate(cfg, td)
+	i, anchors := 0, 0
+	eachSpan(td, func(sp ptrace.Span) {
+		seen := map[string]bool{}
+		for k := range sp.Attributes().All() {
+			require.False(t, seen[k], "span %s: key %s twice", sp.SpanID(), k)
+			seen[k] = true
+		}
+		if seen[step.Prefix+"id"] {
+			anchors++
+		}
+		ps, _ := step.Read(sp.Attributes())
+		require.Equal(t, first[i], ps[:min(len(ps), len(first[i]))], "span %s", sp.SpanID())
+		i++
+	})
+	require.Greater(t, anchors, 1000)
+}

@@ -69,6 +69,7 @@ type spanRec struct {
 	resource pcommon.Resource
 	f        finding
 	wrapper  bool // an LLM span with an LLM descendant: context only
+	stepKeys bool // the span carried step.* keys when read (spanFacts)
 }
 
 type windowState struct {
@@ -180,6 +181,7 @@ func (a *annotator) annotate(td ptrace.Traces, sk *skeletons) result {
 				}
 				r.key, r.parent = spanKey{sp.TraceID(), sp.SpanID()}, sp.ParentSpanID()
 				r.span, r.resource = sp, rs.Resource()
+				r.stepKeys = ws.facts.stepKeys
 			}
 		}
 	}
@@ -474,7 +476,7 @@ func (w *window) writeSteps(res *result) {
 			setHex(&p.TraceID, r.key.trace[:])
 			setHex(&p.SpanID, r.key.span[:])
 			w.finish(p, i)
-			step.Write(r.span.Attributes(), p)
+			r.write(p)
 			res.steps++
 			if w.sk != nil {
 				w.sk.markAnchor(r.key, p.ID, true, contextMask(p))
@@ -486,6 +488,16 @@ func (w *window) writeSteps(res *result) {
 	for g, parts := range ws.lettaParts {
 		w.writeLetta(ws.lettaIDs[g], parts, res)
 	}
+}
+
+// write makes r's span the anchor of p. A span read without step.* keys
+// takes them appended (step.WriteNew); one window writes one step per span.
+func (r *spanRec) write(p *step.Step) {
+	if r.stepKeys {
+		step.Write(r.span.Attributes(), p)
+		return
+	}
+	step.WriteNew(r.span.Attributes(), p)
 }
 
 // addLettaPart files record i under its Letta step id. The groups are the
@@ -537,7 +549,7 @@ func (w *window) writeLetta(id string, parts []int, res *result) {
 	w.finish(p, carrier)
 	w.a.price(p, p.Source) // a model call's step is priced when recognised
 	if anchored {
-		step.Write(c.span.Attributes(), p)
+		c.write(p)
 		res.steps++
 		if w.sk != nil {
 			w.sk.markAnchor(c.key, id, false, contextMask(p))

@@ -42,7 +42,7 @@ func BenchmarkOTTL(b *testing.B) {
 				// A pointer from the map: a copied record would escape to
 				// the heap for every span visited (issue 16).
 				if r := anchors[spanKey{sp.TraceID(), sp.SpanID()}]; r != nil {
-					step.Write(sp.Attributes(), r)
+					step.WriteNew(sp.Attributes(), r)
 				}
 			})
 		})
