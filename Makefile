@@ -19,15 +19,18 @@ STEPS := $(BUILD_DIR)/steps
 # sources and what they embed, not tests, test data or docs), the module
 # files and the builder manifest.
 COMPONENT_FILES = $(shell find $(1) -type f ! -name '*_test.go' ! -name '*.md' ! -path '*/testdata/*' 2>/dev/null)
-COLLECTOR_SRCS := $(call COMPONENT_FILES,step stepprocessor stepexporter stepmetricsconnector) go.mod go.sum builder-config.yaml
+COLLECTOR_SRCS := $(call COMPONENT_FILES,step stepprocessor stepexporter stepmetricsconnector) go.mod go.sum builder-config.yaml \
+	config.yaml _distribution/default_config.go
 STEPS_SRCS := $(call COMPONENT_FILES,cmd/steps step stepprocessor stepexporter stepserver) go.mod go.sum
 
 # Our Go files, not the generated distribution nor the tools.
 GO_FILES = $(shell find . \( -name _build -o -name .tools -o -name .git \) -prune -o -name '*.go' -print)
 
-# Traces go to Jaeger only when JAEGER_ENDPOINT (host:port of its OTLP gRPC
-# receiver) is set; config.jaeger.yaml is merged over config.yaml then.
-RUN_CONFIG := --config config.yaml $(if $(JAEGER_ENDPOINT),--config config.jaeger.yaml)
+# The collector started without arguments runs on the config.yaml embedded
+# in it at build time (_distribution/default_config.go). Traces go to Jaeger
+# only when JAEGER_ENDPOINT (host:port of its OTLP gRPC receiver) is set;
+# config.jaeger.yaml is merged over config.yaml then.
+RUN_CONFIG := $(if $(JAEGER_ENDPOINT),--config config.yaml --config config.jaeger.yaml)
 
 # Further suites (Jaeger, conformance, reliability, fuzz) each live in a file
 # of their own under mk/, and add their target to TEST_TARGETS, which
@@ -47,7 +50,12 @@ $(OCB):
 	@echo ">> installing ocb $(OCB_VERSION) into $(dir $@)"
 	GOBIN=$(dir $@) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
 
+# ocb writes main.go and leaves other files of its output directory alone:
+# the default configuration goes in beside it (_distribution/).
 $(COLLECTOR): $(OCB) $(COLLECTOR_SRCS)
+	mkdir -p $(BUILD_DIR)
+	cp config.yaml $(BUILD_DIR)/default_config.yaml
+	cp _distribution/default_config.go $(BUILD_DIR)/default_config.go
 	$(OCB) --config builder-config.yaml
 	@# go build leaves an unchanged binary untouched; touch it so that make
 	@# sees it is up to date.
@@ -61,6 +69,7 @@ $(STEPS): $(STEPS_SRCS)
 SERVE_LISTEN ?= 127.0.0.1:8283
 
 run: build steps
+	@echo ">> $(if $(JAEGER_ENDPOINT),config.yaml with config.jaeger.yaml over it,the configuration embedded in the collector (config.yaml when it was built))"
 	@echo ">> OTLP on 127.0.0.1:4317 (gRPC) and 127.0.0.1:4318 (HTTP); steps go to ./steps.db"
 	@echo ">> steps: http://$(SERVE_LISTEN)/ (steps serve: Letta's API at /v1/steps/)"
 	@echo ">> traces: $(if $(JAEGER_ENDPOINT),sent to Jaeger at $(JAEGER_ENDPOINT),not forwarded (set JAEGER_ENDPOINT=host:port to send them to Jaeger))"
