@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,15 +24,22 @@ func interleavedRun(cold, warm, stepCold string) string {
 		"\t " + warm + " step/spanmetrics-warm-thread-cpu\t " + warm + " step/spanmetrics-warm-cpu\n"
 }
 
-func stepMetricsReport(t *testing.T, lines ...string) string {
+// renderReport writes the benchmark output lines under their command
+// into file, as bench/run.sh does, reads it back and renders it with table.
+func renderReport(t *testing.T, file, cmd string, table func(io.Writer, *result), lines ...string) string {
 	dir := t.TempDir()
-	cmd := "# command: cd bench && go test ./stepmetrics -run '^$' -bench BenchmarkInterleavedStepMetrics -benchtime 60x -count 3\n"
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "stepmetrics.txt"), []byte(cmd+strings.Join(lines, "")), 0o600))
-	r, err := readResult(dir, "stepmetrics.txt")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, file), []byte("# command: "+cmd+"\n"+strings.Join(lines, "")), 0o600))
+	r, err := readResult(dir, file)
 	require.NoError(t, err)
 	var b strings.Builder
-	stepMetricsTable(&b, r)
+	table(&b, r)
 	return b.String()
+}
+
+func stepMetricsReport(t *testing.T, lines ...string) string {
+	return renderReport(t, "stepmetrics.txt",
+		"cd bench && go test ./stepmetrics -run '^$' -bench BenchmarkInterleavedStepMetrics -benchtime 60x -count 3",
+		stepMetricsTable, lines...)
 }
 
 // TestStepMetricsTableGivesMediansOfTheInterleavedRuns: each row is the
@@ -64,14 +72,9 @@ func pricingRun(cpu string) string {
 }
 
 func pricingReport(t *testing.T, lines ...string) string {
-	dir := t.TempDir()
-	cmd := "# command: go test ./stepprocessor -run '^$' -bench BenchmarkPricingOverhead -benchtime 150x -count 3\n"
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "pricing.txt"), []byte(cmd+strings.Join(lines, "")), 0o600))
-	r, err := readResult(dir, "pricing.txt")
-	require.NoError(t, err)
-	var b strings.Builder
-	pricingTable(&b, r)
-	return b.String()
+	return renderReport(t, "pricing.txt",
+		"go test ./stepprocessor -run '^$' -bench BenchmarkPricingOverhead -benchtime 150x -count 3",
+		pricingTable, lines...)
 }
 
 // TestPricingTableJudgesTheMedianRun: the verdict on issue 11's 5 % takes
