@@ -3,6 +3,7 @@ package step
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/xpdata"
@@ -171,7 +172,7 @@ func appendFields(mb *xpdata.MapBuilder, s *Step, anchor bool) {
 // replaces reports whether Write of s writes key k, which the span
 // carries already.
 func replaces(s *Step, k string) bool {
-	if len(k) < len(Prefix) || k[:len(Prefix)] != Prefix {
+	if !strings.HasPrefix(k, Prefix) {
 		return false
 	}
 	if k == StagesKey {
@@ -201,7 +202,7 @@ func Read(attrs pcommon.Map) (patches []Step, errs []error) {
 // hasStepKey reports whether any key of attrs starts with Prefix.
 func hasStepKey(attrs pcommon.Map) bool {
 	for k := range attrs.All() {
-		if len(k) >= len(Prefix) && k[:len(Prefix)] == Prefix {
+		if strings.HasPrefix(k, Prefix) {
 			return true
 		}
 	}
@@ -216,7 +217,7 @@ func readStep(attrs pcommon.Map) (patches []Step, errs []error) {
 	var stages Stages
 	found := false
 	attrs.Range(func(k string, v pcommon.Value) bool {
-		if len(k) < len(Prefix) || k[:len(Prefix)] != Prefix {
+		if !strings.HasPrefix(k, Prefix) {
 			return true
 		}
 		var err error
