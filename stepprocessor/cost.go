@@ -11,17 +11,28 @@ import (
 // computes with genai-prices), OpenInference's total, prompt and completion
 // (llm.cost.*), and OpenLIT's total on GenAI spans (gen_ai.usage.cost).
 // Letta, the AI SDK and OpenLLMetry record none, so their spans are not
-// searched.
-var spanCostKeys = [...]struct{ source, total, input, output string }{
-	{"pydanticai", "operation.cost", "", ""},
-	{"openinference", "llm.cost.total", "llm.cost.prompt", "llm.cost.completion"},
-	{"genai", "gen_ai.usage.cost", "", ""},
+// searched. zeroUnknown: the emitter writes 0 for a model it cannot price.
+// OpenLIT's get_chat_model_cost returns 0 on any error, a model missing
+// from its pricing file or no file at all (it is fetched from GitHub at
+// openlit.init), so its 0 is no price: the catalogue prices the step, or
+// nothing does (a self-hosted model). pydantic-ai writes operation.cost
+// only when genai-prices priced the call, so its 0 is a price.
+var spanCostKeys = [...]struct {
+	source, total, input, output string
+	zeroUnknown                  bool
+}{
+	{"pydanticai", "operation.cost", "", "", false},
+	{"openinference", "llm.cost.total", "llm.cost.prompt", "llm.cost.completion", false},
+	{"genai", "gen_ai.usage.cost", "", "", true},
 }
 
 // costSlots are one convention's span-cost keys as slots of the key
 // index, so that the one pass that loads a span's facts also finds its
 // cost (no extra search of the span's attributes); noSlot for none.
-type costSlots struct{ total, input, output slot }
+type costSlots struct {
+	total, input, output slot
+	zeroUnknown          bool
+}
 
 const noSlot = ^slot(0)
 
@@ -35,7 +46,7 @@ func spanCostSlots(ix *keyIndex) (out [len(spanCostKeys)]costSlots) {
 		return ix.add(k)
 	}
 	for i, k := range spanCostKeys {
-		out[i] = costSlots{ix.add(k.total), opt(k.input), opt(k.output)}
+		out[i] = costSlots{ix.add(k.total), opt(k.input), opt(k.output), k.zeroUnknown}
 	}
 	return out
 }
@@ -113,7 +124,7 @@ func spanCost(p *step.Step, f *spanFacts, cs costSlots) {
 	if total == nil && in != nil && out != nil {
 		total = step.USD(*in + *out)
 	}
-	if total == nil {
+	if total == nil || cs.zeroUnknown && *total == 0 {
 		return
 	}
 	p.CostUSD, p.InputCostUSD, p.OutputCostUSD, p.CostSource = total, in, out, step.CostSourceSpan

@@ -52,6 +52,10 @@ func TestSpanCostKeys(t *testing.T) {
 	}{
 		{name: "genai total", attrs: with(genai, map[string]any{"gen_ai.usage.cost": 0.5}), source: "genai", costSource: "span", total: ptr(0.5)},
 		{name: "genai total as a string", attrs: with(genai, map[string]any{"gen_ai.usage.cost": "0.25"}), source: "genai", costSource: "span", total: ptr(0.25)},
+		// OpenLIT's 0 is its "model not in my pricing file": no price.
+		{name: "genai total zero", attrs: with(genai, map[string]any{"gen_ai.usage.cost": 0.0}), source: "genai", costSource: "catalogue"},
+		{name: "genai total zero on a self-hosted model", attrs: with(genai, map[string]any{"gen_ai.usage.cost": 0.0, "gen_ai.provider.name": "ollama", "gen_ai.request.model": "llama3.1:8b", "server.address": "localhost", "server.port": 11434}), source: "genai", costSource: ""},
+		{name: "pydanticai total zero", scope: "pydantic-ai", attrs: with(pyd, map[string]any{"operation.cost": 0.0}), source: "pydanticai", costSource: "span", total: ptr(0)},
 		{name: "genai total not USD", attrs: with(genai, map[string]any{"gen_ai.usage.cost": "cheap"}), source: "genai", costSource: "catalogue"},
 		{name: "genai total negative", attrs: with(genai, map[string]any{"gen_ai.usage.cost": -1.0}), source: "genai", costSource: "catalogue"},
 		{name: "genai with another convention's key", attrs: with(genai, map[string]any{"llm.cost.total": 0.5, "operation.cost": 0.5}), source: "genai", costSource: "catalogue"},
