@@ -280,6 +280,7 @@ export const notCovered = [
     // the current span), so anthropic's own anthropic.messages.create span
     // is its sibling under invoke_agent, not its child, and the processor's
     // nesting rule does not join them; both carry gen_ai.response.id.
+    // captured/openllmetry-anthropic-sdk-tracing.json has that run's spans.
     library: 'opentelemetry-instrumentation-anthropic 0.62.4 with anthropic 2.14 tracing its own calls (its default)',
     reason: 'two model-call spans per call that are siblings, not nested: the processor makes two steps of each call. Not run until it joins them',
   },
