@@ -150,6 +150,10 @@ function anthropicUsage(n) {
   return { input_tokens: 50 + n, output_tokens: 20 + n, cache_read_input_tokens: 120 + n, cache_creation_input_tokens: 40 + n };
 }
 
+// The output count of a stream's message_start: the real API sends a small
+// one there, and message_delta's count is the whole (cumulative) output.
+const ANTHROPIC_START_OUTPUT_TOKENS = 1;
+
 function anthropicCall(n, request, res) {
   const usage = anthropicUsage(n);
   const model = `${request.model}-20250101`;
@@ -174,7 +178,7 @@ function anthropicCall(n, request, res) {
     event('message_start', {
       message: {
         id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
-        usage: { ...usage, output_tokens: 1 },
+        usage: { ...usage, output_tokens: ANTHROPIC_START_OUTPUT_TOKENS },
       },
     });
     if (tool) {
@@ -194,6 +198,7 @@ function anthropicCall(n, request, res) {
   const prompt = usage.input_tokens + cached + cacheWrite;
   return {
     n, api: 'anthropic', stream, includeUsage: true, requestModel: request.model, model, finish, id,
+    ...(stream && { startOutputTokens: ANTHROPIC_START_OUTPUT_TOKENS }),
     tokens: {
       prompt, completion: usage.output_tokens, total: prompt + usage.output_tokens,
       cached, cacheWrite, reasoning: null,

@@ -1,6 +1,9 @@
 package stepprocessor
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // openllmetryKeys is the GenAI table (OpenLLMetry's keys from 0.17 on are
 // GenAI's: gen_ai.usage.prompt_tokens in 0.17-0.47, input_tokens from 0.48,
@@ -64,6 +67,29 @@ var openllmetryOnlyKeys = []string{
 // gen_ai.usage.input_tokens (and input + output as the total), unlike the
 // Python package, which sums the three. Found by conformance/.
 const traceloopAnthropicJS = "@traceloop/instrumentation-anthropic"
+
+// openllmetryPython maps the tracer names of OpenLLMetry's Python
+// instrumentations seen by conformance/python (get_tracer(__name__)) to the
+// prefix of their span names (openai.chat, anthropic.chat). Their Anthropic
+// spans carry only gen_ai.* keys that OpenTelemetry's GenAI conventions
+// define too, so the scope is what tells them apart. The module name is
+// not OpenLLMetry's alone (contrib's anthropic instrumentation is
+// opentelemetry.instrumentation.anthropic too), so the span must also have
+// OpenLLMetry's vendor-style name, not GenAI's "{operation} {model}".
+var openllmetryPython = map[string]string{
+	"opentelemetry.instrumentation.openai.v1": "openai.",
+	"opentelemetry.instrumentation.anthropic": "anthropic.",
+}
+
+// openllmetryPythonScopes lists openllmetryPython's scopes, for the claim.
+func openllmetryPythonScopes() []string {
+	out := make([]string, 0, len(openllmetryPython))
+	for scope := range openllmetryPython {
+		out = append(out, scope)
+	}
+	slices.Sort(out)
+	return out
+}
 
 // openllmetryRecogniser reads OpenLLMetry (Traceloop) spans of all three
 // key generations, and the Traceloop SDK's workflow/agent decorator spans.
@@ -146,6 +172,9 @@ func (r *openllmetryRecogniser) ours(f *spanFacts) bool {
 	// traceloop.tracer is the SDK's tracer (Python and JS); the JS
 	// instrumentations are named @traceloop/instrumentation-*.
 	if scope == "traceloop.tracer" || strings.HasPrefix(scope, "@traceloop/") {
+		return true
+	}
+	if prefix, ok := openllmetryPython[scope]; ok && strings.HasPrefix(f.span.Name(), prefix) {
 		return true
 	}
 	return anyPresent(f, r.signs)

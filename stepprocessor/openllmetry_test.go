@@ -261,3 +261,78 @@ func TestOpenLLMetryAnthropicJSCacheGoesIntoPromptAndTotal(t *testing.T) {
 	require.Equal(t, int64(225), *f.patch.PromptTokens)
 	require.Equal(t, int64(250), *f.patch.TotalTokens)
 }
+
+// OpenLLMetry Python 0.62's Anthropic span, keys as
+// opentelemetry-instrumentation-anthropic 0.62.4 writes them
+// (conformance/python/captured/openllmetry-anthropic.json): nothing but
+// gen_ai.* keys, so only its scope makes it OpenLLMetry's. Its input count
+// already sums Anthropic's input_tokens and both cache counts (unlike the
+// JS package's), and must be kept as it is.
+func TestOpenLLMetryPythonAnthropicIsClaimedByScopeAndItsInputKept(t *testing.T) {
+	ts := newTestSpan("anthropic.chat")
+	ts.scope.SetName("opentelemetry.instrumentation.anthropic")
+	ts.scope.SetVersion("0.62.4")
+	a := ts.span.Attributes()
+	a.PutStr("gen_ai.provider.name", "anthropic")
+	a.PutStr("gen_ai.operation.name", "chat")
+	a.PutStr("gen_ai.request.model", "claude-sonnet-4-5")
+	a.PutStr("gen_ai.response.model", "claude-sonnet-4-5-20250101")
+	a.PutStr("gen_ai.response.id", "msg_fake5")
+	a.PutEmptySlice("gen_ai.response.finish_reasons").AppendEmpty().SetStr("tool_call")
+	a.PutInt("gen_ai.usage.input_tokens", 225)
+	a.PutInt("gen_ai.usage.output_tokens", 25)
+	a.PutInt("gen_ai.usage.total_tokens", 250)
+	a.PutInt("gen_ai.usage.cache_read.input_tokens", 125)
+	a.PutInt("gen_ai.usage.cache_creation.input_tokens", 45)
+	out := recogniseLLM(t, ts, "openllmetry")
+	p := out.patch
+	require.Equal(t, "anthropic", p.ProviderName)
+	require.Equal(t, "claude-sonnet-4-5-20250101", p.Model)
+	require.Equal(t, int64(225), *p.PromptTokens)
+	require.Equal(t, int64(25), *p.CompletionTokens)
+	require.Equal(t, int64(250), *p.TotalTokens)
+	require.Equal(t, int64(125), *p.CachedInputTokens)
+	require.Equal(t, int64(45), *p.CacheWriteTokens)
+	require.Equal(t, "tool_call", p.FinishReason)
+	require.Equal(t, "msg_fake5", p.RequestID)
+}
+
+// OpenLLMetry Python 0.62's OpenAI span: the input count includes the
+// cached tokens and the output count the reasoning ones, as OpenAI's do.
+func TestOpenLLMetryPythonOpenAIKeys(t *testing.T) {
+	ts := newTestSpan("openai.chat")
+	ts.scope.SetName("opentelemetry.instrumentation.openai.v1")
+	a := ts.span.Attributes()
+	a.PutStr("gen_ai.operation.name", "chat")
+	a.PutStr("gen_ai.provider.name", "openai")
+	a.PutStr("gen_ai.request.model", "gpt-4o-mini")
+	a.PutStr("gen_ai.response.model", "gpt-4o-mini-2025-01-01")
+	a.PutBool("gen_ai.is_streaming", false)
+	a.PutEmptySlice("gen_ai.response.finish_reasons").AppendEmpty().SetStr("tool_call")
+	a.PutInt("gen_ai.usage.total_tokens", 241)
+	a.PutInt("gen_ai.usage.output_tokens", 31)
+	a.PutInt("gen_ai.usage.input_tokens", 210)
+	a.PutInt("gen_ai.usage.cache_read.input_tokens", 65)
+	a.PutInt("gen_ai.usage.reasoning_tokens", 9)
+	out := recogniseLLM(t, ts, "openllmetry")
+	p := out.patch
+	require.Equal(t, int64(210), *p.PromptTokens)
+	require.Equal(t, int64(31), *p.CompletionTokens)
+	require.Equal(t, int64(241), *p.TotalTokens)
+	require.Equal(t, int64(65), *p.CachedInputTokens)
+	require.Equal(t, int64(9), *p.ReasoningTokens)
+	require.Nil(t, p.CacheWriteTokens)
+}
+
+// Contrib's anthropic instrumentation shares OpenLLMetry's module name but
+// names its spans as GenAI does ("chat {model}"): its spans stay GenAI's.
+func TestContribAnthropicScopeWithGenAISpanNameIsLeftToGenAI(t *testing.T) {
+	ts := newGenAISpan("chat claude-sonnet-4-5", map[string]any{
+		"gen_ai.operation.name":     "chat",
+		"gen_ai.provider.name":      "anthropic",
+		"gen_ai.usage.input_tokens": 3,
+	})
+	ts.scope.SetName("opentelemetry.instrumentation.anthropic")
+	ts.scope.SetVersion("0.1b0")
+	recogniseLLM(t, ts, "genai")
+}

@@ -57,7 +57,7 @@ var conventions = []convention{
 	},
 	{
 		name: "openllmetry", priority: 30, build: func(ix *keyIndex) recogniser { return newOpenLLMetry(ix) },
-		claim: claimRule{keys: openllmetryOnlyKeys, scopes: []string{"traceloop.tracer"}, scopePrefixes: []string{"@traceloop/"}},
+		claim: claimRule{keys: openllmetryOnlyKeys, scopes: append([]string{"traceloop.tracer"}, openllmetryPythonScopes()...), scopePrefixes: []string{"@traceloop/"}},
 	},
 	{
 		// LangSmith's OTel mode writes gen_ai.* keys too; its run type
