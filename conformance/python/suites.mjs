@@ -205,6 +205,34 @@ export const suites = [
     gives: all.filter((n) => n !== 'cacheWrite'),
     runPerLoop: true,
   },
+  {
+    // openlit.init builds the tracer provider and exporter and patches the
+    // openai client. Each call is a `chat {model}` span (scope
+    // openlit.instrumentation.openai) under the user's invoke_agent, with
+    // an httpx POST span beneath it: gen_ai.provider.name, the request and
+    // response models, gen_ai.response.id, the finish reasons (a stream's
+    // too), input and output counts and gen_ai.client.token.usage (their
+    // sum, no gen_ai.usage.total_tokens), and both cache keys on every call:
+    // gen_ai.usage.cache_read.input_tokens (OpenAI's cached_tokens) and
+    // cache_creation.input_tokens, 0 when the API sent no cache_write_tokens
+    // (OpenAI never does), which is no count. Reasoning only for the
+    // Responses API. gen_ai.usage.cost is 0: its pricing file is fetched from
+    // GitHub at init, out of reach here as for an air-gapped user.
+    name: 'openlit',
+    library: 'openlit (its OpenAI instrumentation)',
+    venv: 'openlit',
+    script: 'openlit_openai.py',
+    source: 'genai',
+    calls: 4,
+    model: 'response',
+    // P + C is the server's total.
+    gives: ['prompt', 'completion', 'total', 'cached', 'finish'],
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-openlit-${mode(i)}` }),
+    runPerLoop: true,
+    // OpenLIT's 0 cost is no price, and the catalogue knows no
+    // gpt-4o-mini-2025-01-01 (the fake server's model).
+    noCost: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
