@@ -102,6 +102,12 @@ export function checkSuite(suite, calls, records) {
       expect(field, gives.includes(name) ? tokens[name] : null);
     }
     for (const [field, want] of Object.entries(suite.context?.(i) ?? {})) expect(field, want);
+    // noCost: the step must have no cost at all, as for a library whose
+    // span cost is its "no price" 0 on a model the catalogue does not know.
+    if (suite.noCost) {
+      expect('cost_source', null);
+      expect('cost_usd', null);
+    }
   });
   for (const field of pending) {
     if (!pendingSeen.has(field)) problems.push(`${field} now matches on every step: remove it from pendingFixes`);

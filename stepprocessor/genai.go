@@ -1,5 +1,11 @@
 package stepprocessor
 
+import (
+	"strings"
+
+	"github.com/agentsteps/collector/step"
+)
+
 // genaiKeys is the OpenTelemetry GenAI key table: for each field the current
 // key, then the deprecated one, then aliases that other emitters use.
 var genaiKeys = genaiFamilyKeys{
@@ -98,6 +104,9 @@ func (r *genaiRecogniser) recognise(f *spanFacts, out *finding) bool {
 	case genaiModelCall(op) || op == "" && r.keys.legacyModelCall(f):
 		out.role = roleLLM
 		r.keys.readCall(f, out)
+		if strings.HasPrefix(f.scope.Name(), openlitScopePrefix) {
+			dropOpenLITZeroCache(&out.patch)
+		}
 		return true
 	case genaiInvocation(op):
 		out.role = roleContext
@@ -113,6 +122,25 @@ func (r *genaiRecogniser) recognise(f *spanFacts, out *finding) bool {
 	}
 	// execute_tool, embeddings, retrieval and the rest: context only.
 	return r.keys.ctx.contextOnly(f, out)
+}
+
+// openlitScopePrefix: OpenLIT (Python) names each tracer after its
+// instrumentation module, such as openlit.instrumentation.openai.
+const openlitScopePrefix = "openlit."
+
+// dropOpenLITZeroCache unsets the cache counts OpenLIT wrote as 0. It writes
+// gen_ai.usage.cache_read.input_tokens and cache_creation.input_tokens on
+// every call, 0 when the API reported none (openlit 1.45.0,
+// instrumentation/openai/utils.py: prompt_tokens_details.get(
+// "cache_write_tokens", 0), which OpenAI never sends; ollama/utils.py the
+// same), so its 0 is no count, as its gen_ai.usage.cost of 0 is no price.
+func dropOpenLITZeroCache(p *step.Step) {
+	if p.CachedInputTokens != nil && *p.CachedInputTokens == 0 {
+		p.CachedInputTokens = nil
+	}
+	if p.CacheWriteTokens != nil && *p.CacheWriteTokens == 0 {
+		p.CacheWriteTokens = nil
+	}
 }
 
 // genaiModelCall reports the operations that are one model call. The spec

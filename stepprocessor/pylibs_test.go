@@ -197,3 +197,44 @@ func TestOpenInferenceLLMSpanThatSentNothingIsNoStep(t *testing.T) {
 	out, _ = recogniseOne(t, bare)
 	require.Equal(t, roleLLM, out.role)
 }
+
+// openlitChat is OpenLIT 1.45.0's span of a blocking chat.completions call
+// (captured/openlit.json, call 1), with the given cache counts.
+func openlitChat(cacheRead, cacheCreation int64) testSpan {
+	ts := newGenAISpan("chat gpt-4o-mini", map[string]any{
+		"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+		"gen_ai.request.model": "gpt-4o-mini", "gen_ai.response.model": "gpt-4o-mini-2025-01-01",
+		"gen_ai.response.id": "chatcmpl-fake1", "gen_ai.response.finish_reasons": []any{"tool_calls"},
+		"gen_ai.usage.input_tokens": 210, "gen_ai.usage.output_tokens": 31, "gen_ai.client.token.usage": 241,
+		"gen_ai.usage.cache_read.input_tokens": cacheRead, "gen_ai.usage.cache_creation.input_tokens": cacheCreation,
+		"gen_ai.usage.cost": 0, "telemetry.sdk.name": "openlit", "server.address": "127.0.0.1", "server.port": 39439,
+	})
+	ts.scope.SetName("openlit.instrumentation.openai")
+	return ts
+}
+
+func TestOpenLITZeroCacheCountsAreNoCounts(t *testing.T) {
+	// OpenLIT writes both cache keys on every call, 0 when the API sent
+	// none; OpenAI sends no cache writes.
+	p := recogniseLLM(t, openlitChat(65, 0), "genai").patch
+	require.Equal(t, int64(65), *p.CachedInputTokens)
+	require.Nil(t, p.CacheWriteTokens)
+	require.Equal(t, int64(210), *p.PromptTokens)
+	require.Equal(t, int64(31), *p.CompletionTokens)
+	require.Equal(t, "tool_call", p.FinishReason)
+
+	p = recogniseLLM(t, openlitChat(0, 0), "genai").patch
+	require.Nil(t, p.CachedInputTokens)
+	require.Nil(t, p.CacheWriteTokens)
+
+	// A count above zero is one.
+	p = recogniseLLM(t, openlitChat(0, 40), "genai").patch
+	require.Equal(t, int64(40), *p.CacheWriteTokens)
+
+	// Another GenAI emitter's 0 is its count.
+	other := openlitChat(0, 0)
+	other.scope.SetName("opentelemetry.instrumentation.openai_v2")
+	p = recogniseLLM(t, other, "genai").patch
+	require.Equal(t, int64(0), *p.CachedInputTokens)
+	require.Equal(t, int64(0), *p.CacheWriteTokens)
+}

@@ -258,6 +258,57 @@ export const suites = [
     context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-conformance-openllmetry-anthropic-${mode(i)}` }),
     runPerLoop: true,
   },
+  {
+    // openlit.init builds the tracer provider and exporter and patches the
+    // openai client. Each call is a `chat {model}` span (scope
+    // openlit.instrumentation.openai) under the user's invoke_agent, with
+    // an httpx POST span beneath it: gen_ai.provider.name, the request and
+    // response models, gen_ai.response.id, the finish reasons (a stream's
+    // too), input and output counts and gen_ai.client.token.usage (their
+    // sum, no gen_ai.usage.total_tokens), and both cache keys on every call:
+    // gen_ai.usage.cache_read.input_tokens (OpenAI's cached_tokens) and
+    // cache_creation.input_tokens, 0 when the API sent no cache_write_tokens
+    // (OpenAI never does), which is no count. Reasoning only for the
+    // Responses API. gen_ai.usage.cost is 0: its pricing file is fetched from
+    // GitHub at init, out of reach here as for an air-gapped user.
+    name: 'openlit',
+    library: 'openlit (its OpenAI instrumentation)',
+    venv: 'openlit',
+    script: 'openlit_openai.py',
+    source: 'genai',
+    calls: 4,
+    model: 'response',
+    // P + C is the server's total.
+    gives: ['prompt', 'completion', 'total', 'cached', 'finish'],
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-openlit-${mode(i)}` }),
+    runPerLoop: true,
+    // OpenLIT's 0 cost is no price, and the catalogue knows no
+    // gpt-4o-mini-2025-01-01 (the fake server's model).
+    noCost: true,
+  },
+  {
+    // The same loop with anthropic's own tracing on, its default: each call
+    // is OpenLLMetry's anthropic.chat span and, beside it (OpenLLMetry
+    // starts its span without making it current), the SDK's
+    // anthropic.messages.create span (scope com.anthropic.sdk.python), both
+    // under invoke_agent with the call's gen_ai.response.id. One step per
+    // call, on the SDK's span, the inner one by time. The SDK's span holds
+    // gen_ai.usage.input_tokens (Anthropic's input_tokens plus cache reads
+    // and writes), output_tokens (a stream's is message_delta's whole
+    // count), cache_read.input_tokens and cache_write.input_tokens, and the
+    // raw stop_reason under anthropic.message.stop_reason; no total (P + C
+    // is the server's).
+    name: 'openllmetry-anthropic-sdk-tracing',
+    library: 'opentelemetry-instrumentation-anthropic (OpenLLMetry) with anthropic 2.x tracing its own calls',
+    venv: 'openllmetry',
+    script: 'openllmetry_anthropic.py',
+    source: 'genai',
+    calls: 4,
+    model: 'response',
+    gives: all.filter((n) => n !== 'reasoning'),
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-conformance-openllmetry-anthropic-sdk-tracing-${mode(i)}` }),
+    runPerLoop: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
@@ -273,15 +324,5 @@ export const notCovered = [
       'opentelemetry-instrumentation, and pip backtracks through -logging, -redis and -requests releases until ResolutionImpossible ' +
       '(with openai 3.51.0 and anthropic 2.10.0; also with -logging and -redis pinned to 0.66b2). So Traceloop.init, its workflow and agent decorators ' +
       'and association properties are not run from Python',
-  },
-  {
-    // Run once with CONFORMANCE_SDK_TRACES unset (the default): 8 steps for
-    // 4 calls. OpenLLMetry starts its span with tracer.start_span (not as
-    // the current span), so anthropic's own anthropic.messages.create span
-    // is its sibling under invoke_agent, not its child, and the processor's
-    // nesting rule does not join them; both carry gen_ai.response.id.
-    // captured/openllmetry-anthropic-sdk-tracing.json has that run's spans.
-    library: 'opentelemetry-instrumentation-anthropic 0.62.4 with anthropic 2.14 tracing its own calls (its default)',
-    reason: 'two model-call spans per call that are siblings, not nested: the processor makes two steps of each call. Not run until it joins them',
   },
 ];
