@@ -54,6 +54,9 @@ type finding struct {
 	// ones included (agent_step is never exported for those).
 	lettaAnchor bool
 	problems    []error // malformed attributes: logged and counted, never fatal
+	// callHash: the response id (patch.RequestID) hashed while the span is
+	// read, for markSameCalls; 0 with none.
+	callHash uint64
 }
 
 // problem records a malformed attribute. The field stays unset; nothing

@@ -3,6 +3,7 @@ package stepprocessor
 import (
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 
@@ -85,6 +86,8 @@ type windowState struct {
 	// by scope (unclaimed.go).
 	unclaimed map[string]*unclaimedScope
 	memo      keyMemo // key classes for the unclaimed check (keymemo.go)
+	// sameCall: the model calls of the window by response id (samecall.go).
+	sameCall map[uint64]int32
 
 	// The Letta parts of the window grouped by step id (writeSteps), and
 	// the record one group assembles into (writeLetta).
@@ -234,6 +237,9 @@ func (a *annotator) recognise(f *spanFacts, set claimSet, out *finding) bool {
 	if out.role == roleLLM {
 		normaliseTokens(&out.patch)
 		a.priceCall(f, out)
+		if id := out.patch.RequestID; id != "" {
+			out.callHash = maphash.String(sameCallSeed, id) | 1
+		}
 	}
 	if out.role == roleNone {
 		out.role = roleContext
@@ -248,6 +254,7 @@ func (a *annotator) release(ws *windowState) {
 	clear(ws.parents)
 	clear(ws.seen)
 	clear(ws.unclaimed)
+	clear(ws.sameCall)
 	ws.facts.forget()
 	clear(ws.lettaByID)
 	clear(ws.lettaIDs)
@@ -347,6 +354,7 @@ func (w *window) ancestors(k spanKey, fn func(spanKey) bool) {
 func (w *window) markWrappers() {
 	recs := w.ws.recs
 	defer w.shareWrapperMarks()
+	defer w.markSameCalls() // deferred calls run last first: before the shares
 	if w.sk == nil {
 		w.linkRecords()
 		for i := range recs {
