@@ -104,8 +104,11 @@ func (r *genaiRecogniser) recognise(f *spanFacts, out *finding) bool {
 	case genaiModelCall(op) || op == "" && r.keys.legacyModelCall(f):
 		out.role = roleLLM
 		r.keys.readCall(f, out)
-		if strings.HasPrefix(f.scope.Name(), openlitScopePrefix) {
+		if scope := f.scope.Name(); strings.HasPrefix(scope, openlitScopePrefix) {
 			dropOpenLITZeroCache(&out.patch)
+			if openlitCacheExclusive[scope] {
+				addCacheToPrompt(&out.patch)
+			}
 		}
 		return true
 	case genaiInvocation(op):
@@ -127,6 +130,18 @@ func (r *genaiRecogniser) recognise(f *spanFacts, out *finding) bool {
 // openlitScopePrefix: OpenLIT (Python) names each tracer after its
 // instrumentation module, such as openlit.instrumentation.openai.
 const openlitScopePrefix = "openlit."
+
+// openlitCacheExclusive: OpenLIT's instrumentations that write the
+// provider's own input count, which leaves cache reads and writes out, as
+// gen_ai.usage.input_tokens, with the cache counts beside it (openlit
+// 1.45.0: anthropic/utils.py "Anthropic's API reports input_tokens
+// exclusive of cache read / creation tokens", bedrock/utils.py the same of
+// Converse's inputTokens; its other instrumentations price with
+// prompt_tokens_include_cache=True). No total key: nothing else tells.
+var openlitCacheExclusive = map[string]bool{
+	"openlit.instrumentation.anthropic": true,
+	"openlit.instrumentation.bedrock":   true,
+}
 
 // dropOpenLITZeroCache unsets the cache counts OpenLIT wrote as 0. It writes
 // gen_ai.usage.cache_read.input_tokens and cache_creation.input_tokens on

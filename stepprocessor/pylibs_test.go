@@ -238,3 +238,26 @@ func TestOpenLITZeroCacheCountsAreNoCounts(t *testing.T) {
 	require.Equal(t, int64(0), *p.CachedInputTokens)
 	require.Equal(t, int64(0), *p.CacheWriteTokens)
 }
+
+// OpenLIT 1.45.0's Anthropic span (instrumentation/anthropic/utils.py):
+// gen_ai.usage.input_tokens is Anthropic's own input_tokens, without the
+// cache, and the cache counts stand beside it; no total key. The step's
+// prompt is all three. Its OpenAI span's input already holds the cache.
+func TestOpenLITAnthropicInputGetsTheCache(t *testing.T) {
+	ts := newGenAISpan("chat claude-sonnet-4-5", map[string]any{
+		"gen_ai.operation.name": "chat", "gen_ai.system": "anthropic", "gen_ai.provider.name": "anthropic",
+		"gen_ai.request.model": "claude-sonnet-4-5", "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+		"gen_ai.usage.input_tokens": 1200, "gen_ai.usage.output_tokens": 80, "gen_ai.client.token.usage": 1280,
+		"gen_ai.usage.cache_read.input_tokens": 300, "gen_ai.usage.cache_creation.input_tokens": 0,
+		"gen_ai.usage.cost": 0,
+	})
+	ts.scope.SetName("openlit.instrumentation.anthropic")
+	p := recogniseLLM(t, ts, "genai").patch
+	require.Equal(t, int64(1500), *p.PromptTokens)
+	require.Equal(t, int64(300), *p.CachedInputTokens)
+	require.Nil(t, p.CacheWriteTokens)
+	require.Equal(t, int64(80), *p.CompletionTokens)
+
+	p = recogniseLLM(t, openlitChat(65, 0), "genai").patch
+	require.Equal(t, int64(210), *p.PromptTokens)
+}
