@@ -29,7 +29,9 @@ for (const dir of fs.readdirSync(root)) {
     try { reqs = [JSON.parse(text)]; } catch { reqs = text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)); }
     for (const r of reqs) for (const rs of r.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) {
       const a = Object.fromEntries((s.attributes ?? []).map((kv) => [kv.key, kv.value]));
-      const total = num(a['operation.cost']) ?? num(a['llm.cost.total']) ?? num(a['gen_ai.usage.cost']);
+      // OpenLIT's gen_ai.usage.cost of 0 is its "model not in my pricing file".
+      const genai = num(a['gen_ai.usage.cost']);
+      const total = num(a['operation.cost']) ?? num(a['llm.cost.total']) ?? (genai === 0 ? undefined : genai);
       if (total !== undefined) spanCost[s.spanId.toLowerCase()] = { total, input: num(a['llm.cost.prompt']), output: num(a['llm.cost.completion']) };
     }
   }
