@@ -154,7 +154,16 @@ func startPrivatePostgres(t *testing.T) privatePostgres {
 		port = "25453"
 	}
 	srv := privatePostgres{script: filepath.Join(repoRoot(t), "scripts", "pg.sh"), port: port}
-	t.Cleanup(func() { srv.run(t, "destroy") })
+	t.Cleanup(func() {
+		if t.Failed() {
+			// The server's own account, before destroy removes it: a CI
+			// run once found this server refusing connections before the
+			// test stopped it, with nothing left to say why.
+			log, err := os.ReadFile(filepath.Join("/tmp", "agentsteps-pg-"+port, "server.log"))
+			t.Logf("server.log of the PostgreSQL on port %s (%v):\n%s", port, err, tail(log, 4000))
+		}
+		srv.run(t, "destroy")
+	})
 	srv.run(t, "start")
 	return srv
 }
@@ -168,4 +177,12 @@ func (s privatePostgres) run(t *testing.T, cmd string) string {
 	out, err := c.Output()
 	require.NoError(t, err, "scripts/pg.sh %s on port %s: %s", cmd, s.port, stderr.String())
 	return strings.TrimSpace(string(out))
+}
+
+// tail is the last n bytes of b.
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
 }
