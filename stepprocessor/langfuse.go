@@ -19,12 +19,17 @@ import (
 // langfuse.* spellings of user and session are the older, documented
 // compatibility names (langfuse web/src/features/otel/server/attributes.ts).
 var langfuseKeys = struct {
-	obsType, model, usage, level, statusMessage string
-	session, user, tags                         []string
+	obsType, model, usage, finish, level, statusMessage string
+	session, user, tags                                 []string
 }{
-	obsType:       "langfuse.observation.type",
-	model:         "langfuse.observation.model.name",
-	usage:         "langfuse.observation.usage_details",
+	obsType: "langfuse.observation.type",
+	model:   "langfuse.observation.model.name",
+	usage:   "langfuse.observation.usage_details",
+	// langfuse-python's OpenAI wrapper keeps a stream's finish reason as
+	// observation metadata (langfuse/openai.py
+	// _extract_streamed_openai_response); it records none for a blocking
+	// call, and @langfuse/openai none at all.
+	finish:        "langfuse.observation.metadata.finish_reason",
 	level:         "langfuse.observation.level",
 	statusMessage: "langfuse.observation.status_message",
 	session:       []string{"session.id", "langfuse.session.id"},
@@ -33,8 +38,8 @@ var langfuseKeys = struct {
 }
 
 type langfuseRecogniser struct {
-	obsType, model, usage, level, statusMessage slot
-	session, user, tags                         []slot
+	obsType, model, usage, finish, level, statusMessage slot
+	session, user, tags                                 []slot
 }
 
 func newLangfuse(ix *keyIndex) *langfuseRecogniser {
@@ -43,6 +48,7 @@ func newLangfuse(ix *keyIndex) *langfuseRecogniser {
 		obsType:       ix.add(k.obsType),
 		model:         ix.add(k.model),
 		usage:         ix.add(k.usage),
+		finish:        ix.add(k.finish),
 		level:         ix.add(k.level),
 		statusMessage: ix.add(k.statusMessage),
 		session:       ix.addAll(k.session...),
@@ -90,12 +96,15 @@ func (r *langfuseRecogniser) readGeneration(f *spanFacts, out *finding) {
 	p.ServiceName = f.resourceStr("service.name")
 	// The wrappers (@langfuse/openai, langfuse.openai) write the response's
 	// model over the request's once the call returns. No SDK records the
-	// provider, a response id or a finish reason.
+	// provider or a response id.
 	p.Model = readText(f, []slot{r.model}, out)
 	if v, ok := f.get(r.usage); ok {
 		if err := readLangfuseUsage(v, p); err != nil {
 			out.problem(langfuseKeys.usage, err)
 		}
+	}
+	if v, ok := f.get(r.finish); ok {
+		p.FinishReasonRaw, p.FinishReason = finishFromValue(langfuseMetadataValue(v))
 	}
 	// level ERROR is how both SDKs and their wrappers mark a failed call;
 	// the status message holds the error's text.
@@ -111,6 +120,21 @@ func (r *langfuseRecogniser) readGeneration(f *spanFacts, out *finding) {
 			p.Progression = step.ProgressionStart
 		}
 	}
+}
+
+// langfuseMetadataValue undoes the JSON encoding that langfuse-python 5
+// gives every metadata value, strings included ("\"tool_calls\"",
+// attributes.py _serialize_metadata_value); earlier SDKs wrote a string
+// as it was, and any value that is not a JSON string is kept as it is.
+func langfuseMetadataValue(v pcommon.Value) pcommon.Value {
+	if v.Type() != pcommon.ValueTypeStr || !strings.HasPrefix(v.Str(), `"`) {
+		return v
+	}
+	var s string
+	if json.Unmarshal([]byte(v.Str()), &s) != nil {
+		return v
+	}
+	return pcommon.NewValueStr(s)
 }
 
 // readLangfuseUsage reads usage_details, a JSON object of counts in a
