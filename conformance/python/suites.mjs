@@ -309,6 +309,39 @@ export const suites = [
     context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-conformance-openllmetry-anthropic-sdk-tracing-${mode(i)}` }),
     runPerLoop: true,
   },
+  {
+    // The Langfuse Python SDK as its docs set it up (get_client() builds
+    // the tracer provider and the LangfuseSpanProcessor, exporting to the
+    // collector as its host), langfuse.openai's drop-in OpenAI client, each
+    // loop in an `agent` observation (weather-agent) with the session and
+    // user propagated to every span (propagate_attributes). Each call is an
+    // OpenAI-generation span (scope langfuse-sdk): the served model as
+    // langfuse.observation.model.name (a stream's from its chunks), and
+    // usage_details holding OpenAI's usage object as it came (_parse_usage):
+    // prompt/completion/total_tokens with prompt_tokens_details.cached_tokens
+    // and completion_tokens_details.reasoning_tokens. No provider, no
+    // response id. A stream's finish reason is observation metadata
+    // (langfuse.observation.metadata.finish_reason, JSON-encoded as every v5
+    // metadata value); a blocking call records none.
+    name: 'langfuse-openai',
+    library: 'langfuse (its OpenTelemetry SDK) + langfuse.openai',
+    venv: 'langfuse',
+    script: 'langfuse_openai.py',
+    source: 'langfuse',
+    provider: null,
+    calls: 4,
+    model: 'response',
+    gives: {
+      block: ['prompt', 'completion', 'total', 'cached', 'reasoning'],
+      stream: ['prompt', 'completion', 'total', 'cached', 'reasoning', 'finish'],
+    },
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-langfuse-py-${mode(i)}`, user_id: 'user-7' }),
+    runPerLoop: true,
+    // cost_details is written only from a usage.cost the provider sent
+    // (OpenRouter, _parse_cost) or as zeros on a failed call; OpenAI sends
+    // none, and the catalogue knows no gpt-4o-mini-2025-01-01.
+    noCost: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
