@@ -1,6 +1,10 @@
 package stepprocessor
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/agentsteps/collector/step"
+)
 
 // pydanticaiKeys: chat spans carry the GenAI keys (both gen_ai.system and
 // gen_ai.provider.name), with backcompat copies of the cache counts under
@@ -34,6 +38,8 @@ type pydanticaiRecogniser struct {
 	op    slot
 	signs []slot
 	keys  genaiFamilySlots
+	// Logfire's model-SDK instrumentations write request_data on each span.
+	logfireRequest slot
 }
 
 func newPydanticAI(ix *keyIndex) *pydanticaiRecogniser {
@@ -41,6 +47,8 @@ func newPydanticAI(ix *keyIndex) *pydanticaiRecogniser {
 		op:    ix.add("gen_ai.operation.name"),
 		signs: ix.addAll(pydanticaiOnlyKeys...),
 		keys:  pydanticaiKeys.register(ix),
+
+		logfireRequest: ix.add("request_data"),
 	}
 }
 
@@ -62,8 +70,13 @@ func (r *pydanticaiRecogniser) recognise(f *spanFacts, out *finding) bool {
 		}
 		return true
 	case genaiModelCall(op) || op == "" && strings.HasPrefix(f.span.Name(), "chat "):
-		out.role = roleLLM
 		r.keys.readCall(f, out)
+		if r.logfireStreamRequest(f, &out.patch) {
+			out.patch = step.Step{}
+			out.role = roleContext
+			return true
+		}
+		out.role = roleLLM
 		return true
 	}
 	// Tool spans (execute_tool {tool}, v2 "running tool") hand down the
@@ -86,4 +99,22 @@ func (r *pydanticaiRecogniser) agentRun(f *spanFacts, op string) bool {
 // Logfire, which instruments pydantic-ai and model SDKs with the same keys.
 func pydanticScope(name string) bool {
 	return name == "pydantic-ai" || name == "pydantic_ai" || name == "logfire" || strings.HasPrefix(name, "logfire.")
+}
+
+// logfireStreamRequest tells the request half of a streamed call that
+// Logfire's own instrumentations (logfire.instrument_openai,
+// instrument_anthropic: scopes logfire.openai, logfire.anthropic) trace in
+// two spans. Its "Chat Completion with ..." span ends when the stream is
+// returned, with the request only; the response, counts and finish reason
+// come in a "streaming response from ... took ..." log beside it, under the
+// same parent (logfire 5.4.0, llm_providers/llm_provider.py
+// record_streaming), which is the call's step. So a span of theirs (its
+// request_data) with no response id, no count and no finish reason that
+// did not fail is that request, not a step. Its gen_ai.response.model is no evidence:
+// Logfire copies the request model there when a span has none
+// (exporters/processor_wrapper.py _default_gen_ai_response_model).
+func (r *pydanticaiRecogniser) logfireStreamRequest(f *spanFacts, p *step.Step) bool {
+	return strings.HasPrefix(f.scope.Name(), "logfire.") && f.has(r.logfireRequest) && p.RequestID == "" &&
+		p.PromptTokens == nil && p.CompletionTokens == nil && p.TotalTokens == nil &&
+		p.FinishReasonRaw == "" && p.Status != step.StatusFailed
 }

@@ -2,8 +2,10 @@ package stepprocessor
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/agentsteps/collector/step"
@@ -260,4 +262,105 @@ func TestOpenLITAnthropicInputGetsTheCache(t *testing.T) {
 
 	p = recogniseLLM(t, openlitChat(65, 0), "genai").patch
 	require.Equal(t, int64(210), *p.PromptTokens)
+}
+
+// logfireOpenAISpan is a span of logfire.instrument_openai (logfire 5.4.0,
+// scope logfire.openai) with the keys it writes on every call.
+func logfireOpenAISpan(name string, attrs map[string]any) testSpan {
+	base := map[string]any{
+		"request_data": `{"model":"gpt-4o-mini"}`, "gen_ai.system": "openai", "gen_ai.provider.name": "openai",
+		"gen_ai.request.model": "gpt-4o-mini", "gen_ai.operation.name": "chat", "async": false,
+		"logfire.msg_template": "Chat Completion with {request_data[model]!r}", "logfire.msg": "Chat Completion with 'gpt-4o-mini'",
+		"logfire.span_type": "span", "logfire.tags": []any{"LLM"},
+		// Copied from the request model by Logfire's span processor.
+		"gen_ai.response.model": "gpt-4o-mini",
+	}
+	for k, v := range attrs {
+		base[k] = v
+	}
+	ts := newGenAISpan(name, base)
+	ts.scope.SetName("logfire.openai")
+	return ts
+}
+
+// logfireStreamLog is the log Logfire writes beside a streamed call's
+// span when the stream ends: the call's response and counts.
+func logfireStreamLog() testSpan {
+	return logfireOpenAISpan("streaming response from {request_data[model]!r} took {duration:.2f}s", map[string]any{
+		"logfire.span_type": "log", "logfire.level_num": 9, "duration": 0.010371861,
+		"logfire.msg_template": "streaming response from {request_data[model]!r} took {duration:.2f}s",
+		"logfire.msg":          "streaming response from 'gpt-4o-mini' took 0.01s",
+		"gen_ai.response.id":   "chatcmpl-fake3", "gen_ai.response.model": "gpt-4o-mini-2025-01-01",
+		"gen_ai.response.finish_reasons": `["tool_calls"]`,
+		"gen_ai.usage.input_tokens":      "230", "gen_ai.usage.output_tokens": "33",
+		"gen_ai.usage.cache_read.input_tokens": "67",
+		"gen_ai.usage.raw":                     `{"completion_tokens":33,"prompt_tokens":230,"total_tokens":263,"completion_tokens_details":{"audio_tokens":0,"reasoning_tokens":11},"prompt_tokens_details":{"audio_tokens":0,"cached_tokens":67}}`,
+	})
+}
+
+func TestLogfireStreamedCallIsOneStepOnItsResponseLog(t *testing.T) {
+	// The "Chat Completion" span of a stream ends with the request only.
+	out, ok := recogniseOne(t, logfireOpenAISpan("Chat Completion with {request_data[model]!r}", nil))
+	require.True(t, ok)
+	require.Equal(t, "pydanticai", out.source)
+	require.Equal(t, roleContext, out.role, "the request half of a stream is no step")
+
+	p := recogniseLLM(t, logfireStreamLog(), "pydanticai").patch
+	require.Equal(t, "gpt-4o-mini-2025-01-01", p.Model)
+	require.Equal(t, "chatcmpl-fake3", p.RequestID)
+	require.Equal(t, int64(230), *p.PromptTokens)
+	require.Equal(t, int64(33), *p.CompletionTokens)
+	require.Equal(t, int64(67), *p.CachedInputTokens)
+	require.Nil(t, p.ReasoningTokens, "only in gen_ai.usage.raw")
+	require.Equal(t, "tool_call", p.FinishReason)
+}
+
+func TestLogfireBlockingCallAndFailedStreamStayCalls(t *testing.T) {
+	p := recogniseLLM(t, logfireOpenAISpan("Chat Completion with {request_data[model]!r}", map[string]any{
+		"gen_ai.response.model": "gpt-4o-mini-2025-01-01", "gen_ai.response.id": "chatcmpl-fake1",
+		"gen_ai.usage.input_tokens": "210", "gen_ai.usage.output_tokens": "31",
+		"gen_ai.response.finish_reasons": `["tool_calls"]`,
+	}), "pydanticai").patch
+	require.Equal(t, "chatcmpl-fake1", p.RequestID)
+
+	// A request that failed before any stream has no response either.
+	ts := logfireOpenAISpan("Chat Completion with {request_data[model]!r}", map[string]any{"error.type": "APIConnectionError"})
+	ts.span.Status().SetCode(ptrace.StatusCodeError)
+	require.Equal(t, step.StatusFailed, recogniseLLM(t, ts, "pydanticai").patch.Status)
+}
+
+// logfireStreamedCall is a streamed call under invoke_agent as Logfire
+// traces it: the request span, then the response log beside it.
+func logfireStreamedCall() ptrace.Traces {
+	td := ptrace.NewTraces()
+	ss := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty()
+	ss.Scope().SetName("logfire.openai")
+	trace := pcommon.TraceID{7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+	const t0 = 1767225600000000000
+	agent := td.ResourceSpans().At(0).ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	agent.SetName("invoke_agent weather-agent")
+	agent.SetTraceID(trace)
+	agent.SetSpanID(pcommon.SpanID{0xa})
+	agent.SetStartTimestamp(t0 - 1e6)
+	agent.SetEndTimestamp(t0 + 40e6)
+	agent.Attributes().PutStr("gen_ai.operation.name", "invoke_agent")
+	for i, ts := range []testSpan{logfireOpenAISpan("Chat Completion with {request_data[model]!r}", nil), logfireStreamLog()} {
+		sp := ss.Spans().AppendEmpty()
+		ts.span.CopyTo(sp)
+		sp.SetTraceID(trace)
+		sp.SetSpanID(pcommon.SpanID{0xc, byte(i)})
+		sp.SetParentSpanID(pcommon.SpanID{0xa})
+	}
+	// The log is written when the stream ends, after the request span.
+	ss.Spans().At(0).SetStartTimestamp(t0)
+	ss.Spans().At(0).SetEndTimestamp(t0 + 6e6)
+	ss.Spans().At(1).SetStartTimestamp(t0 + 37e6)
+	ss.Spans().At(1).SetEndTimestamp(t0 + 37e6)
+	return td
+}
+
+func TestLogfireStreamedCallGivesOneStep(t *testing.T) {
+	for _, wait := range []time.Duration{0, time.Hour} {
+		require.Equal(t, []string{pcommon.SpanID{0xc, 1}.String()}, stepsOf(t, logfireStreamedCall(), wait), "wait %v", wait)
+	}
 }

@@ -342,6 +342,61 @@ export const suites = [
     // none, and the catalogue knows no gpt-4o-mini-2025-01-01.
     noCost: true,
   },
+  {
+    // logfire.configure(send_to_logfire=False) exporting over
+    // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, and instrument_openai(client).
+    // Each blocking call is a "Chat Completion with {request_data[model]!r}"
+    // span (scope logfire.openai) under the user's invoke_agent:
+    // gen_ai.provider.name, the request and response models,
+    // gen_ai.response.id, the finish reasons, input (with the cache) and
+    // output counts and gen_ai.usage.cache_read.input_tokens; no total, and
+    // reasoning only inside the gen_ai.usage.raw JSON. A streamed call is
+    // that span with the request only (it ends when the stream is returned)
+    // and, beside it, a "streaming response from ..." log (logfire.span_type
+    // log, no duration) with the response, counts and finish reason
+    // (llm_providers/llm_provider.py record_streaming): one step, on the
+    // log. operation.cost only where genai_prices is installed, which
+    // logfire does not ask for: none here. Claimed by the logfire.* scope.
+    name: 'logfire-openai',
+    library: 'logfire (instrument_openai, OTLP to the collector)',
+    venv: 'logfire-litellm',
+    script: 'logfire_openai.py',
+    source: 'pydanticai',
+    calls: 4,
+    model: 'response',
+    // P + C is the server's total.
+    gives: ['prompt', 'completion', 'total', 'cached', 'finish'],
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-logfire-openai-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    // litellm.callbacks = ["otel"] on the application's tracer provider,
+    // with USE_OTEL_LITELLM_REQUEST_SPAN (see notCovered for its default):
+    // a litellm_request span per call (scope litellm) over a
+    // raw_gen_ai_request span (llm.openai.* Python reprs, no gen_ai.*
+    // keys). litellm_request has llm.request.type = completion (so
+    // OpenLLMetry's keys claim it), gen_ai.system, the request model,
+    // gen_ai.response.model (a stream's is the requested one),
+    // gen_ai.response.id, the finish reasons, input (with the cache),
+    // output and total; cache reads and reasoning only in the
+    // metadata.usage_object repr. Its own cost as gen_ai.cost.total_cost,
+    // input_cost and output_cost (and hidden_params.response_cost), which
+    // the processor does not read. A stream is logged from litellm's thread
+    // pool after its last chunk, without the caller's context: its span is
+    // the root of a trace of its own, with no agent, conversation or run.
+    name: 'litellm-otel',
+    library: 'litellm (its otel callback, USE_OTEL_LITELLM_REQUEST_SPAN)',
+    venv: 'logfire-litellm',
+    script: 'litellm_otel.py',
+    env: { USE_OTEL_LITELLM_REQUEST_SPAN: 'true' },
+    source: 'openllmetry',
+    calls: 4,
+    model: { block: 'response', stream: 'request' },
+    gives: ['prompt', 'completion', 'total', 'finish'],
+    context: (i) => (loop(i)
+      ? { agent_id: null, conversation_id: null, run_id: null }
+      : { agent_id: 'weather-agent', conversation_id: 'conv-litellm-otel-block' }),
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
@@ -357,5 +412,15 @@ export const notCovered = [
       'opentelemetry-instrumentation, and pip backtracks through -logging, -redis and -requests releases until ResolutionImpossible ' +
       '(with openai 3.51.0 and anthropic 2.10.0; also with -logging and -redis pinned to 0.66b2). So Traceloop.init, its workflow and agent decorators ' +
       'and association properties are not run from Python',
+  },
+  {
+    // Checked with the litellm-otel script without the variable, spans
+    // captured: the block loop's invoke_agent span ended with
+    // gen_ai.operation.name = chat and the second call's counts, and the
+    // first call's usage only in raw_gen_ai_request's llm.openai.usage repr.
+    library: 'litellm 1.110.2 otel callback in its default mode (no USE_OTEL_LITELLM_REQUEST_SPAN)',
+    reason: 'inside a span of the application it makes no span per call: it writes each call\'s gen_ai.* keys onto that span ' +
+      '(integrations/opentelemetry.py, should_create_primary_span), so the user\'s invoke_agent span becomes a chat span with the last ' +
+      'call\'s counts (its gen_ai.operation.name overwritten) and a loop of two calls gives one step; run with the variable in litellm-otel',
   },
 ];
