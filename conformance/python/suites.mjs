@@ -397,6 +397,28 @@ export const suites = [
       ? { agent_id: null, conversation_id: null, run_id: null }
       : { agent_id: 'weather-agent', conversation_id: 'conv-litellm-otel-block' }),
   },
+  {
+    // Agent.run (AGENT span "weather_agent.run": agent.name, session.id,
+    // user.id, agno.run.id) over one LLM span per call,
+    // OpenAIChat.invoke or .invoke_stream (_model_wrapper.py):
+    // llm.model_name is the model's id, the requested model; llm.provider
+    // is agno's "OpenAI", llm.system openai. From agno's response_usage:
+    // llm.token_count.prompt, .completion and
+    // .prompt_details.cache_read; no total (only the async invoke records
+    // one), no reasoning (agno counts it, the wrapper does not record it),
+    // no finish reason.
+    name: 'agno-openinference',
+    library: 'agno + openinference-instrumentation-agno',
+    venv: 'agno',
+    script: 'agno_openinference.py',
+    source: 'openinference',
+    calls: 4,
+    model: 'request',
+    // P + C is the server's total.
+    gives: ['prompt', 'completion', 'total', 'cached'],
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-agno-${mode(i)}`, user_id: 'user-7' }),
+    runPerLoop: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
