@@ -82,7 +82,9 @@ export function checkSuite(suite, calls, records) {
     // would be wrong). call.provider: the OpenTelemetry name where it is not
     // the API's (Gemini's gcp.gemini, Bedrock's aws.bedrock).
     expect('provider_name', suite.provider === null ? null : call.provider ?? call.api);
-    expect('model', byMode(suite.model, call) === 'request' ? call.requestModel : call.model);
+    // modelAs: a library that records the model in a form of its own
+    // (LiteLLM's "openai/gpt-4o-mini" route) says what it records.
+    expect('model', suite.modelAs?.(call) ?? (byMode(suite.model, call) === 'request' ? call.requestModel : call.model));
     const gives = givesOf(suite, call);
     if (gives.includes('finish')) {
       // finishAs: a library that records its own vocabulary in place of the

@@ -90,12 +90,36 @@ function wantsTool(messages = []) {
   return true;
 }
 
+// dspyAnswer: the fields DSPy's ChatAdapter asks for in its last user
+// message ("Respond with the corresponding output fields, starting with the
+// field `[[ ## next_thought ## ]]`, ..."), in its format, or undefined for
+// any other request. dspy.ReAct's step picks get_weather, then, once the
+// tool's result is in its trajectory, finish; its extract step gets the
+// answer. Every answer holds "in Paris." (the stream splits there).
+function dspyAnswer(messages = []) {
+  const last = messages[messages.length - 1];
+  const ask = typeof last?.content === 'string' && last.content.match(/Respond with the corresponding output fields[^]*$/);
+  if (!ask) return undefined;
+  const told = !wantsTool(messages);
+  const values = {
+    next_thought: told ? 'I have the weather in Paris.' : 'I need the weather in Paris.',
+    next_tool_name: told ? 'finish' : TOOL,
+    next_tool_args: told ? '{}' : '{"city": "Paris"}',
+    reasoning: 'The tool said it is sunny in Paris.',
+  };
+  const fields = [...ask[0].matchAll(/\[\[ ## (\w+) ## \]\]/g)].map((m) => m[1]).filter((f) => f !== 'completed');
+  const body = fields.map((f) => `[[ ## ${f} ## ]]\n${values[f] ?? 'It is sunny in Paris.'}\n\n`).join('');
+  return `${body}[[ ## completed ## ]]`;
+}
+
 function openaiCall(n, request, res) {
   const usage = openaiUsage(n);
   const model = `${request.model}-2025-01-01`;
   const id = `chatcmpl-fake${n}`;
   const tool = wantsTool(request.messages) && request.tools?.length > 0;
-  const text = 'It is sunny in Paris.';
+  // DSPy's ChatAdapter asks for its output fields as text (dspy.ReAct
+  // chooses its tool in a field, not through tools): it gets them.
+  const text = dspyAnswer(request.messages) ?? 'It is sunny in Paris.';
   // An agent that must end with a tool of its own (smolagents'
   // final_answer) gets its answer as that tool's call.
   const finalTool = !tool && request.tools?.some((t) => t.function?.name === FINAL_TOOL);
@@ -126,8 +150,9 @@ function openaiCall(n, request, res) {
       chunk([{ index: 0, delta: { role: 'assistant', tool_calls: [{ index: 0, id: toolCall.id, type: 'function', function: { name: toolCall.function.name, arguments: '' } }] }, finish_reason: null }]);
       chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: toolCall.function.arguments } }] }, finish_reason: null }]);
     } else {
-      chunk([{ index: 0, delta: { role: 'assistant', content: 'It is sunny ' }, finish_reason: null }]);
-      chunk([{ index: 0, delta: { content: 'in Paris.' }, finish_reason: null }]);
+      const half = text.indexOf('in Paris.');
+      chunk([{ index: 0, delta: { role: 'assistant', content: text.slice(0, half) }, finish_reason: null }]);
+      chunk([{ index: 0, delta: { content: text.slice(half) }, finish_reason: null }]);
     }
     chunk([{ index: 0, delta: {}, finish_reason: finish }]);
     // stream_options.include_usage: one last chunk with no choices.
