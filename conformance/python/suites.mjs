@@ -419,6 +419,47 @@ export const suites = [
     context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-agno-${mode(i)}`, user_id: 'user-7' }),
     runPerLoop: true,
   },
+  {
+    // dspy.ReAct picks its tool in a text field (ChatAdapter's [[ ## ... ## ]]
+    // format, which the fake server answers), so a loop is three calls:
+    // get_weather, finish, then the extract step's answer. dspy.LM(...,
+    // engine="litellm") and LiteLLMInstrumentor: each call is dspy's LLM
+    // span LM.__call__ (llm.model_name without the route, llm.provider, no
+    // counts) around -litellm's `completion` (or `acompletion` for a
+    // stream) LLM span: one step per call, on the inner span.
+    // llm.model_name is the model string as given to litellm,
+    // "openai/gpt-4o-mini"; llm.finish_reason, prompt, completion and total
+    // counts, prompt_details.cache_read and completion_details.reasoning,
+    // and litellm's price as llm.cost.total. The modules (ReAct.forward,
+    // Predict, ChatAdapter) are CHAIN spans: nothing records an agent or a
+    // run. using_attributes puts session.id and user.id on every span.
+    name: 'dspy-openinference-litellm',
+    library: 'dspy (litellm engine) + openinference-instrumentation-dspy + openinference-instrumentation-litellm',
+    venv: 'dspy',
+    script: 'dspy_react.py',
+    env: { CONFORMANCE_DSPY_LITELLM: 'on' },
+    source: 'openinference',
+    calls: 6,
+    model: 'request',
+    modelAs: (call) => `openai/${call.requestModel}`,
+    gives: all.filter((n) => n !== 'cacheWrite'),
+    context: (i) => ({ conversation_id: `conv-conformance-dspy-openinference-litellm-${i < 3 ? 'block' : 'stream'}`, user_id: 'user-7' }),
+  },
+  {
+    // The same agent on dspy's default engine ("auto", lm15 for this
+    // request; litellm is not called) with -dspy alone: its LM.__call__
+    // span has llm.model_name (the requested model), llm.provider openai,
+    // the messages and nothing of the response's usage or finish reason.
+    name: 'dspy-openinference',
+    library: 'dspy + openinference-instrumentation-dspy',
+    venv: 'dspy',
+    script: 'dspy_react.py',
+    source: 'openinference',
+    calls: 6,
+    model: 'request',
+    gives: [],
+    context: (i) => ({ conversation_id: `conv-conformance-dspy-openinference-${i < 3 ? 'block' : 'stream'}`, user_id: 'user-7' }),
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
