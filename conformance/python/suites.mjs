@@ -420,6 +420,29 @@ export const suites = [
     context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-otel-google-genai-${mode(i)}` }),
     runPerLoop: true,
   },
+  {
+    // Semantic Kernel's own spans (utils/telemetry/model_diagnostics): a
+    // chat {model} span per call (scope ...model_diagnostics.decorators)
+    // under AutoFunctionInvocationLoop, beside execute_tool spans, inside
+    // the user's invoke_agent. gen_ai.system = openai, the request model
+    // only, gen_ai.response.id, input and output counts (no total, no
+    // cache or reasoning: CompletionUsage keeps the details but
+    // _set_completion_response writes only the two), and the finish reason
+    // under the singular gen_ai.response.finish_reason as str() of its
+    // enum (FinishReason.TOOL_CALLS), a stream's too. P + C is the
+    // server's total. Content goes to log records, not spans.
+    name: 'semantic-kernel',
+    library: 'semantic-kernel (its own GenAI spans)',
+    venv: 'semantic-kernel',
+    script: 'semantic_kernel_agent.py',
+    env: { SEMANTICKERNEL_EXPERIMENTAL_GENAI_ENABLE_OTEL_DIAGNOSTICS: 'true', SEMANTICKERNEL_EXPERIMENTAL_GENAI_ENABLE_OTEL_DIAGNOSTICS_SENSITIVE: 'true' },
+    source: 'genai',
+    calls: 4,
+    model: 'request',
+    gives: ['prompt', 'completion', 'total', 'finish'],
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-semantic-kernel-${mode(i)}` }),
+    runPerLoop: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
