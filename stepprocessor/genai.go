@@ -62,7 +62,9 @@ var genaiKeys = genaiFamilyKeys{
 		// stringified array.
 		// @anthropic-ai/sdk's own spans (0.137) record only the raw
 		// stop_reason, under their own key.
-		finish:    []string{"gen_ai.response.finish_reasons", "anthropic.message.stop_reason"},
+		// Semantic Kernel (Python 1.45) writes one string under the
+		// singular key, its choices' FinishReason enums joined by commas.
+		finish:    []string{"gen_ai.response.finish_reasons", "anthropic.message.stop_reason", "gen_ai.response.finish_reason"},
 		errorType: []string{"error.type"},
 	},
 	// The only context-window key found anywhere (sentry-conventions#315).

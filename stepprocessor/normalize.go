@@ -106,6 +106,12 @@ func normFinish(raw string) (norm string, ok bool) {
 	if r == "" {
 		return "", false
 	}
+	// Semantic Kernel (Python) records str() of its FinishReason enum,
+	// "FinishReason.TOOL_CALLS", one per choice joined by commas: the first.
+	if i := strings.IndexByte(r, ','); i >= 0 {
+		r = strings.TrimSpace(r[:i])
+	}
+	r = strings.TrimPrefix(r, "FinishReason.")
 	return finishReasons[finishKey(r)], true
 }
 

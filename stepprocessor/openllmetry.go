@@ -47,7 +47,9 @@ var openllmetryKeys = genaiFamilyKeys{
 }
 
 // openllmetryOnlyKeys are keys no other convention emits. A span with one
-// of them was made or touched by OpenLLMetry or the Traceloop SDK.
+// of them was made or touched by OpenLLMetry or the Traceloop SDK, except
+// Semantic Kernel's, which write gen_ai.response.finish_reason too (see
+// ours).
 var openllmetryOnlyKeys = []string{
 	"traceloop.span.kind", "traceloop.entity.name", "traceloop.entity.path",
 	"traceloop.workflow.name", "llm.request.type", "llm.vendor",
@@ -166,7 +168,7 @@ func (r *openllmetryRecogniser) modelCall(f *spanFacts, op string) bool {
 // propagated them is pydantic-ai's.
 func (r *openllmetryRecogniser) ours(f *spanFacts) bool {
 	scope := f.scope.Name()
-	if pydanticScope(scope) {
+	if pydanticScope(scope) || semanticKernelScope(scope) {
 		return false
 	}
 	// traceloop.tracer is the SDK's tracer (Python and JS); the JS
@@ -178,4 +180,12 @@ func (r *openllmetryRecogniser) ours(f *spanFacts) bool {
 		return true
 	}
 	return anyPresent(f, r.signs)
+}
+
+// semanticKernelScope reports Semantic Kernel's (Python) tracers, named
+// after its modules (semantic_kernel.utils.telemetry.model_diagnostics.
+// decorators for a model call). Its spans are plain GenAI spans but for
+// gen_ai.response.finish_reason, which must not make them OpenLLMetry's.
+func semanticKernelScope(name string) bool {
+	return strings.HasPrefix(name, "semantic_kernel.")
 }

@@ -364,3 +364,32 @@ func TestLogfireStreamedCallGivesOneStep(t *testing.T) {
 		require.Equal(t, []string{pcommon.SpanID{0xc, 1}.String()}, stepsOf(t, logfireStreamedCall(), wait), "wait %v", wait)
 	}
 }
+
+// semanticKernelChat is a model-call span of Semantic Kernel 1.45 (Python,
+// SEMANTICKERNEL_EXPERIMENTAL_GENAI_ENABLE_OTEL_DIAGNOSTICS) with the keys
+// of captured/semantic-kernel.json.
+func semanticKernelChat(finish string) testSpan {
+	ts := newGenAISpan("chat gpt-4o-mini", map[string]any{
+		"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
+		"server.address": "http://127.0.0.1:41631/v1/", "gen_ai.response.id": "chatcmpl-fake5",
+		"gen_ai.response.finish_reason": finish,
+		"gen_ai.usage.input_tokens":     250, "gen_ai.usage.output_tokens": 35,
+	})
+	ts.scope.SetName("semantic_kernel.utils.telemetry.model_diagnostics.decorators")
+	return ts
+}
+
+func TestSemanticKernelChatIsGenAIWithItsEnumFinishReason(t *testing.T) {
+	// gen_ai.response.finish_reason is among OpenLLMetry's own keys, but
+	// Semantic Kernel writes it too: its span is a plain GenAI one.
+	p := recogniseLLM(t, semanticKernelChat("FinishReason.TOOL_CALLS"), "genai").patch
+	require.Equal(t, "openai", p.ProviderName)
+	require.Equal(t, "gpt-4o-mini", p.Model)
+	require.Equal(t, int64(250), *p.PromptTokens)
+	require.Equal(t, int64(35), *p.CompletionTokens)
+	require.Equal(t, "FinishReason.TOOL_CALLS", p.FinishReasonRaw)
+	require.Equal(t, "tool_call", p.FinishReason)
+	// Two choices: their reasons joined by commas; the first is read.
+	p = recogniseLLM(t, semanticKernelChat("FinishReason.STOP,FinishReason.LENGTH"), "genai").patch
+	require.Equal(t, "stop", p.FinishReason)
+}

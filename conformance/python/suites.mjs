@@ -460,6 +460,52 @@ export const suites = [
     gives: [],
     context: (i) => ({ conversation_id: `conv-conformance-dspy-openinference-${i < 3 ? 'block' : 'stream'}`, user_id: 'user-7' }),
   },
+  {
+    // The contrib reference for google-genai (2.x: it declares <3 and
+    // patches nothing under 3.x), a function-call loop of the user's own
+    // inside invoke_agent. Each call is a generate_content {model} span
+    // (scope opentelemetry.instrumentation.google_genai) written through
+    // opentelemetry-util-genai: gen_ai.provider.name = gemini (not
+    // gcp.gemini), the request and response models, gen_ai.response.id,
+    // the finish reasons lowercased (a function call ends with stop),
+    // input_tokens = promptTokenCount, output_tokens = candidates +
+    // thoughts (generate_content.py _apply_response_attributes),
+    // cache_read.input_tokens and reasoning.output_tokens; a stream's from
+    // its last chunk. No total key: P + C is the server's total.
+    name: 'otel-google-genai',
+    library: 'opentelemetry-instrumentation-google-genai',
+    venv: 'google-genai',
+    script: 'otel_google_genai.py',
+    source: 'genai',
+    calls: 4,
+    model: 'response',
+    gives: all.filter((n) => n !== 'cacheWrite'),
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-otel-google-genai-${mode(i)}` }),
+    runPerLoop: true,
+  },
+  {
+    // Semantic Kernel's own spans (utils/telemetry/model_diagnostics): a
+    // chat {model} span per call (scope ...model_diagnostics.decorators)
+    // under AutoFunctionInvocationLoop, beside execute_tool spans, inside
+    // the user's invoke_agent. gen_ai.system = openai, the request model
+    // only, gen_ai.response.id, input and output counts (no total, no
+    // cache or reasoning: CompletionUsage keeps the details but
+    // _set_completion_response writes only the two), and the finish reason
+    // under the singular gen_ai.response.finish_reason as str() of its
+    // enum (FinishReason.TOOL_CALLS), a stream's too. P + C is the
+    // server's total. Content goes to log records, not spans.
+    name: 'semantic-kernel',
+    library: 'semantic-kernel (its own GenAI spans)',
+    venv: 'semantic-kernel',
+    script: 'semantic_kernel_agent.py',
+    env: { SEMANTICKERNEL_EXPERIMENTAL_GENAI_ENABLE_OTEL_DIAGNOSTICS: 'true', SEMANTICKERNEL_EXPERIMENTAL_GENAI_ENABLE_OTEL_DIAGNOSTICS_SENSITIVE: 'true' },
+    source: 'genai',
+    calls: 4,
+    model: 'request',
+    gives: ['prompt', 'completion', 'total', 'finish'],
+    context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-semantic-kernel-${mode(i)}` }),
+    runPerLoop: true,
+  },
 ];
 
 // Libraries the issue names that this suite does not run, and why.
@@ -485,5 +531,16 @@ export const notCovered = [
     reason: 'inside a span of the application it makes no span per call: it writes each call\'s gen_ai.* keys onto that span ' +
       '(integrations/opentelemetry.py, should_create_primary_span), so the user\'s invoke_agent span becomes a chat span with the last ' +
       'call\'s counts (its gen_ai.operation.name overwritten) and a loop of two calls gives one step; run with the variable in litellm-otel',
+  },
+  {
+    // Checked with the otel-google-genai setup and the get_weather
+    // function passed as a Python callable, blocking and streaming, spans
+    // captured: each loop was one generate_content span with the second
+    // call's response id and counts (resp_fake2: 320 in, 56 out), and an
+    // execute_tool span; the first call's usage was on no span.
+    library: 'opentelemetry-instrumentation-google-genai 1.3b0 with google-genai\'s automatic function calling (a Python function as the tool, its default)',
+    reason: 'the instrumentation wraps Models.generate_content and generate_content_stream, and the SDK runs its function-calling loop inside them: ' +
+      'a loop of two model calls is one span with the last call\'s response and counts, so one step, and the first call\'s tokens are recorded nowhere; ' +
+      'run with a function declaration and the loop in the script in otel-google-genai',
   },
 ];
