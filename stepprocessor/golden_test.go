@@ -80,11 +80,17 @@ func runProcessor(t *testing.T, path string, wait time.Duration, releaseEach boo
 
 func runProcessorWith(t *testing.T, cfg *Config, path string, releaseEach bool) []map[string]any {
 	t.Helper()
+	return runBatches(t, cfg, readFixture(t, path), releaseEach)
+}
+
+// runBatches is runProcessorWith on batches in memory.
+func runBatches(t *testing.T, cfg *Config, batches []ptrace.Traces, releaseEach bool) []map[string]any {
+	t.Helper()
 	sink := &consumertest.TracesSink{}
 	p, err := newStepProcessor(processortest.NewNopSettings(metadata.Type), cfg, sink)
 	require.NoError(t, err)
 	ctx := context.Background()
-	for _, b := range readFixture(t, path) {
+	for _, b := range batches {
 		require.NoError(t, p.ConsumeTraces(ctx, b))
 		if releaseEach {
 			p.release(ctx, p.buf.takeAll(), false)

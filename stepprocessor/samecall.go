@@ -56,7 +56,9 @@ func (w *window) markSameCalls() {
 	}
 	for i := range recs {
 		r := &recs[i]
-		if r.f.role != roleLLM || r.wrapper || r.f.callHash == 0 || w.isCopy(i) {
+		// A redelivered copy gets its mark from its span's record
+		// (shareWrapperMarks).
+		if r.f.role != roleLLM || r.wrapper || r.f.callHash == 0 || w.canonOf(i) != i {
 			continue
 		}
 		k := sameCallHash(r)
@@ -87,15 +89,4 @@ func innerOf(recs []spanRec, a, b int) (inner, outer int) {
 		return b, a
 	}
 	return a, b
-}
-
-// isCopy reports a record whose span another record of the window stands
-// for (an exact redelivery): its marks come from that one
-// (shareWrapperMarks).
-func (w *window) isCopy(i int) bool {
-	if w.sk == nil {
-		return int(w.ws.canon[i]) != i
-	}
-	j, ok := w.ws.byKey[w.ws.recs[i].key]
-	return ok && j != i
 }

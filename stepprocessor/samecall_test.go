@@ -1,17 +1,12 @@
 package stepprocessor
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/processor/processortest"
-
-	"github.com/agentsteps/collector/stepprocessor/internal/metadata"
 )
 
 // siblingCalls is an invoke_agent span with two chat spans beneath it that
@@ -58,18 +53,8 @@ func stepsOf(t *testing.T, td ptrace.Traces, wait time.Duration) []string {
 	t.Helper()
 	cfg := unpriced()
 	cfg.Wait = wait
-	sink := &consumertest.TracesSink{}
-	p, err := newStepProcessor(processortest.NewNopSettings(metadata.Type), cfg, sink)
-	require.NoError(t, err)
-	ctx := context.Background()
-	require.NoError(t, p.ConsumeTraces(ctx, td))
-	require.NoError(t, p.Shutdown(ctx))
-	all := ptrace.NewTraces()
-	for _, out := range sink.AllTraces() {
-		out.ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
-	}
 	var ids []string
-	for _, r := range recordsOf(t, all) {
+	for _, r := range runBatches(t, cfg, []ptrace.Traces{td}, false) {
 		ids = append(ids, r["span_id"].(string))
 	}
 	return ids

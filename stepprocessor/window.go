@@ -425,19 +425,24 @@ func (w *window) linkRecords() {
 // redelivery) has two records, and both are that one span.
 func (w *window) shareWrapperMarks() {
 	recs := w.ws.recs
-	if w.sk == nil {
-		for i := range recs {
-			if j := w.ws.canon[i]; int(j) != i && recs[j].wrapper {
-				recs[i].wrapper = true
-			}
-		}
-		return
-	}
 	for i := range recs {
-		if j, ok := w.ws.byKey[recs[i].key]; ok && j != i && recs[j].wrapper {
+		if j := w.canonOf(i); j != i && recs[j].wrapper {
 			recs[i].wrapper = true
 		}
 	}
+}
+
+// canonOf is the record that stands for record i's span: i itself, or for
+// an exact redelivery the record byKey (or, without outlines, ws.canon)
+// names.
+func (w *window) canonOf(i int) int {
+	if w.sk == nil {
+		return int(w.ws.canon[i])
+	}
+	if j, ok := w.ws.byKey[w.ws.recs[i].key]; ok {
+		return j
+	}
+	return i
 }
 
 // traces lists, once each, the traces the window holds recognised spans of.
