@@ -118,6 +118,9 @@ func benchRows(b *testing.B, payload []byte, spans int) {
 	b.Run("floor_read", func(b *testing.B) {
 		perSpan(b, payload, spans, false, readAll)
 	})
+	b.Run("floor_read_keys", func(b *testing.B) {
+		perSpan(b, payload, spans, false, readAllKeys)
+	})
 	b.Run("floor_read_write", func(b *testing.B) {
 		perSpan(b, payload, spans, false, func(td ptrace.Traces) { readAllAndWrite(td, writes) })
 	})
@@ -220,6 +223,28 @@ var sink int
 // readAll is the floor: one pass over every attribute of every span, in
 // the same loop as the floor with writes.
 func readAll(td ptrace.Traces) { readAllAndWrite(td, nil) }
+
+// readAllKeys is the read floor that also reads each key's bytes: its
+// first and last eight (a key under eight bytes, its first byte), what a
+// memo of keys (keymemo.go) or any compare of a key must load. (a) reads
+// the key's length only, which sits in the attribute array. The gap from
+// (a) is what telling keys apart costs before any work on them: the keys
+// are separate allocations of the decoder, and each is a load from memory
+// that (a) never makes. Not a target; a measure of how far any claim check
+// that reads keys can get toward (a).
+func readAllKeys(td ptrace.Traces) {
+	eachSpan(td, func(sp ptrace.Span) {
+		sp.Attributes().Range(func(k string, v pcommon.Value) bool {
+			sink += len(k) + int(v.Type())
+			if n := len(k); n >= 8 {
+				sink += int(load64(k, 0) ^ load64(k, n-8))
+			} else if n > 0 {
+				sink += int(k[0])
+			}
+			return true
+		})
+	})
+}
 
 func eachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
 	rss := td.ResourceSpans()

@@ -15,7 +15,7 @@ import (
 	"github.com/agentsteps/collector/stepprocessor/internal/metadata"
 )
 
-// BenchmarkTrafficCPU is BenchmarkTraffic's four rows at 10 and 0 % AI
+// BenchmarkTrafficCPU is BenchmarkTraffic's rows at 10 and 0 % AI
 // share, measured as the thread CPU time of each row's call alone, the
 // rows interleaved round by round (in turning order) on fresh decodes,
 // with a GC before each call so that no row pays for another's garbage.
@@ -57,6 +57,7 @@ func trafficCPURows(b *testing.B, payload []byte, spans int) {
 			_ = buffered.ConsumeTraces(ctx, td)
 			buffered.release(ctx, buffered.buf.takeAll(), false)
 		}},
+		{"floor_read_keys", readAllKeys},
 	}
 	times := make([][]float64, len(rows))
 	var u ptrace.ProtoUnmarshaler
@@ -80,4 +81,6 @@ func trafficCPURows(b *testing.B, payload []byte, spans int) {
 	b.ReportMetric(med[2]/med[1], "stateless/floor_read_write")
 	b.ReportMetric(med[3]/med[2], "buffered/stateless")
 	b.ReportMetric(med[2]/med[0], "stateless/floor_read")
+	b.ReportMetric(med[4]/med[0], "floor_read_keys/floor_read")
+	b.ReportMetric(med[2]/med[4], "stateless/floor_read_keys")
 }

@@ -112,6 +112,7 @@ func trafficTable(w io.Writer, r *result) {
 		fb, okB := r.median(p+"floor_read_write", "ns/span")
 		for _, row := range []struct{ name, label string }{
 			{"floor_read", "(a) read floor"},
+			{"floor_read_keys", "(a′) read floor and key bytes"},
 			{"floor_read_write", "(b) floor with writes"},
 			{"stateless", "stateless"},
 			{"buffered", "buffered"},
@@ -141,6 +142,32 @@ func trafficTable(w io.Writer, r *result) {
 		ratio["10/stateless/b"], verdict(ratio["10/stateless/b"], 1.5, true),
 		bu/st, verdict(bu/st, 1.5, true),
 		ratio["100/stateless/b"], verdict(ratio["100/stateless/b"], 2.0, true))
+	trafficCPUTable(w, r)
+}
+
+// trafficCPUTable is BenchmarkTrafficCPU, which the traffic command runs
+// too: the rows at 10 and 0 % AI share interleaved round by round, each
+// measured as its own thread's CPU after a collection, which the machine's
+// other load disturbs far less than the wall clock of the table above.
+func trafficCPUTable(w io.Writer, r *result) {
+	const b = "BenchmarkTrafficCPU/ai="
+	if _, ok := r.median(b+"0", "stateless/floor_read"); !ok {
+		return
+	}
+	fmt.Fprintf(w, "The same shares as thread CPU, the rows interleaved round by round\n"+
+		"(BenchmarkTrafficCPU, in the same command); each run's figure is the\n"+
+		"median of its rounds, and the table gives the median of the runs with\n"+
+		"each run's in brackets. (a′) is not a target: it is (a) plus a load of each\n"+
+		"key's first and last eight bytes, what any check that tells one key from\n"+
+		"another reads, and (a) does not.\n\n")
+	fmt.Fprintf(w, "| AI share | stateless × (a) | stateless × (b) | buffered × stateless | (a′) × (a) | stateless × (a′) |\n|---|---|---|---|---|---|\n")
+	for _, share := range []string{"10", "0"} {
+		fmt.Fprintf(w, "| %s %% | %s | %s | %s | %s | %s |\n", share,
+			runRatios(r, b+share, "stateless/floor_read"), runRatios(r, b+share, "stateless/floor_read_write"),
+			runRatios(r, b+share, "buffered/stateless"), runRatios(r, b+share, "floor_read_keys/floor_read"),
+			runRatios(r, b+share, "stateless/floor_read_keys"))
+	}
+	fmt.Fprintln(w)
 }
 
 func ottlTable(w io.Writer, r *result) {

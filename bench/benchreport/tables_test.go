@@ -87,3 +87,21 @@ func TestPricingTableJudgesTheMedianRun(t *testing.T) {
 	out = pricingReport(t, pricingRun("1.061"), pricingRun("1.049"), pricingRun("1.052"))
 	require.Contains(t, out, "× 1.052, **missed**.")
 }
+
+// TestTrafficCPUTableGivesEachRatioWithItsRuns: the thread-CPU rows of
+// the traffic command, one line per AI share, each ratio the median of the
+// runs with every run's value.
+func TestTrafficCPUTableGivesEachRatioWithItsRuns(t *testing.T) {
+	run := func(share, keys, statelessKeys string) string {
+		return "BenchmarkTrafficCPU/ai=" + share + "-2   \t      20\t  124749641 ns/op" +
+			"\t 1.333 buffered/stateless\t 1.70 stateless/floor_read\t 1.74 stateless/floor_read_write" +
+			"\t " + keys + " floor_read_keys/floor_read\t " + statelessKeys + " stateless/floor_read_keys\n"
+	}
+	out := renderReport(t, "traffic.txt",
+		"go test ./stepprocessor -run '^$' -bench BenchmarkTraffic -benchtime 20x -count 3", trafficCPUTable,
+		run("10", "1.20", "3.80"), run("0", "1.29", "1.31"),
+		run("10", "1.27", "4.05"), run("0", "1.24", "1.30"),
+		run("10", "1.22", "3.90"), run("0", "1.26", "1.33"))
+	require.Contains(t, out, "| 0 % | 1.70 (1.70, 1.70, 1.70) | 1.74 (1.74, 1.74, 1.74) | 1.33 (1.33, 1.33, 1.33) | 1.26 (1.29, 1.24, 1.26) | 1.31 (1.31, 1.30, 1.33) |")
+	require.Contains(t, out, "| 10 % | 1.70 (1.70, 1.70, 1.70) | 1.74 (1.74, 1.74, 1.74) | 1.33 (1.33, 1.33, 1.33) | 1.22 (1.20, 1.27, 1.22) | 3.90 (3.80, 4.05, 3.90) |")
+}
