@@ -61,6 +61,9 @@ type spanFacts struct {
 	// stepKeys: the span carries a step.* key already (a span annotated
 	// before, or a user's), so writing its step must replace, not append.
 	stepKeys bool
+	// memo, when its claim index reads this index (claimIndex.facts), finds
+	// the keys' slots in load; the window state's, used by one goroutine.
+	memo *keyMemo
 
 	// resVals caches resourceStr for cachedRes, the resource of the last
 	// spans read: a batch's spans share a few resources of 20 to 30
@@ -83,15 +86,38 @@ func (f *spanFacts) load(res pcommon.Resource, scope pcommon.InstrumentationScop
 	f.cur++
 	f.hits = 0
 	f.stepKeys = false
+	if m := f.memo; m != nil && m.ci != nil && m.ci.facts == f.ix {
+		// The window's key memo answers both questions for the keys it
+		// holds: a few word compares where the map hashes the key.
+		span.Attributes().Range(func(k string, v pcommon.Value) bool {
+			if inMemo(len(k)) {
+				e := m.entry(k)
+				if e.hasSlot {
+					f.vals[e.slot], f.gen[e.slot] = v, f.cur
+					f.hits++
+				}
+				f.stepKeys = f.stepKeys || e.stepKey
+				return true
+			}
+			f.loadKey(k, v)
+			return true
+		})
+		return
+	}
 	span.Attributes().Range(func(k string, v pcommon.Value) bool {
-		if s, ok := f.ix.slots[k]; ok {
-			f.vals[s], f.gen[s] = v, f.cur
-			f.hits++
-		}
-		// The key's bytes were just hashed: this compare is in cache.
-		f.stepKeys = f.stepKeys || strings.HasPrefix(k, step.Prefix)
+		f.loadKey(k, v)
 		return true
 	})
+}
+
+// loadKey is load for one key, by the index's map.
+func (f *spanFacts) loadKey(k string, v pcommon.Value) {
+	if s, ok := f.ix.slots[k]; ok {
+		f.vals[s], f.gen[s] = v, f.cur
+		f.hits++
+	}
+	// The key's bytes were just hashed: this compare is in cache.
+	f.stepKeys = f.stepKeys || strings.HasPrefix(k, step.Prefix)
 }
 
 // get returns the value of the key in slot s, if the span has it.

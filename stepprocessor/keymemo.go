@@ -1,10 +1,17 @@
 package stepprocessor
 
-import "math/bits"
+import (
+	"math/bits"
+	"strings"
+
+	"github.com/agentsteps/collector/step"
+)
 
 // keyMemo remembers, for the attribute keys a window state saw lately,
 // what the claim pass asks of each: its class (keyClassOf) and the
-// conventions it marks (claimIndex.key). A collector's traffic repeats a
+// conventions it marks (claimIndex.key); and, for a claimed span's facts,
+// the key's slot in the annotator's key index and whether it is a step.*
+// key (spanFacts.load). A collector's traffic repeats a
 // few dozen keys (http.request.method, db.query.text, ...), so claimSpan
 // answers both with one lookup of a few word compares per key instead of
 // the claim gate plus three substring scans. The answers are keyClassOf's
@@ -35,8 +42,11 @@ type keyMemoEntry struct {
 	first, tail uint64    // the words at 0 and at n-8
 	mid         [3]uint64 // the words at min(8, n-8), min(16, n-8), min(24, n-8)
 	claims      claimSet  // claimIndex.key of the key (0 without an index)
+	slot        slot      // the key's slot in the index's facts, if hasSlot
 	n           uint8     // the key's length; 0 is an empty entry
 	class       keyClass
+	hasSlot     bool
+	stepKey     bool // the key starts with step.Prefix
 }
 
 // inMemo reports whether the memo holds keys of length n.
@@ -85,6 +95,10 @@ func (m *keyMemo) entry(k string) *keyMemoEntry {
 	if m.ci != nil && m.ci.gated(k) {
 		e.claims = m.ci.key(k)
 	}
+	if m.ci != nil && m.ci.facts != nil {
+		e.slot, e.hasSlot = m.ci.facts.slots[k]
+	}
+	e.stepKey = strings.HasPrefix(k, step.Prefix)
 	return e
 }
 

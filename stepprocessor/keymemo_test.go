@@ -121,3 +121,65 @@ func TestKeyMemoFollowsTheClaimIndex(t *testing.T) {
 		assert.False(t, looks, "round %d: a token_count key is no tokens key", round)
 	}
 }
+
+// A span's facts read through the window's key memo are the facts read
+// through the index's map: the same slots hold the same values, the same
+// count of registered keys, the same step.* flag. Every fixture span and
+// the ordinary traffic, plus keys of every length around the memo's
+// bounds, twice (memo cold and warm), with a small memo-driven window
+// state as the processor makes them.
+func TestFactsThroughTheKeyMemoEqualTheIndex(t *testing.T) {
+	var batches []ptrace.Traces
+	for _, p := range fixturePaths(t) {
+		batches = append(batches, readFixture(t, p)...)
+	}
+	payload, _ := trafficBatch(t, 10)
+	td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(payload)
+	require.NoError(t, err)
+	batches = append(batches, td)
+	edge := ptrace.NewTraces()
+	sp := edge.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	for n := 1; n <= keyMemoMax+2; n++ {
+		sp.Attributes().PutInt(strings.Repeat("k", n), int64(n))
+		sp.Attributes().PutStr("step."+strings.Repeat("s", n), "x")
+	}
+	sp.Attributes().PutInt("gen_ai.usage.input_tokens", 1)
+	sp.Attributes().PutStr("step.id", "s1")
+	batches = append(batches, edge)
+
+	a := newAnnotator(createDefaultConfig())
+	ws := a.acquire()
+	defer a.release(ws)
+	require.Same(t, &ws.memo, ws.facts.memo)
+	plain := newSpanFacts(a.ix)
+	checked := 0
+	for round := 0; round < 2; round++ {
+		for _, b := range batches {
+			rss := b.ResourceSpans()
+			for i := 0; i < rss.Len(); i++ {
+				sss := rss.At(i).ScopeSpans()
+				for j := 0; j < sss.Len(); j++ {
+					spans := sss.At(j).Spans()
+					for k := 0; k < spans.Len(); k++ {
+						s := spans.At(k)
+						ws.claimSpan(a.claims, 0, s.Attributes())
+						ws.facts.load(rss.At(i).Resource(), sss.At(j).Scope(), s)
+						plain.load(rss.At(i).Resource(), sss.At(j).Scope(), s)
+						require.Equal(t, plain.hits, ws.facts.hits, s.Name())
+						require.Equal(t, plain.stepKeys, ws.facts.stepKeys, s.Name())
+						for sl := range a.ix.keys {
+							pv, pok := plain.get(slot(sl))
+							mv, mok := ws.facts.get(slot(sl))
+							require.Equal(t, pok, mok, "span %q key %q", s.Name(), a.ix.keys[sl])
+							if pok {
+								assert.Equal(t, pv.AsRaw(), mv.AsRaw())
+							}
+						}
+						checked++
+					}
+				}
+			}
+		}
+	}
+	require.Greater(t, checked, 1000)
+}

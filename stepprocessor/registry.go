@@ -136,6 +136,9 @@ type claimIndex struct {
 	// all is set on every span: the user maps a field to a resource key,
 	// which any span may have.
 	all claimSet
+	// facts is the annotator's key index, whose slots the window's key
+	// memo also answers (spanFacts.load); nil leaves them to its map.
+	facts *keyIndex
 }
 
 func (ci *claimIndex) addKey(s string, prefix bool, set claimSet) {

@@ -58,7 +58,12 @@ func newAnnotator(cfg *Config) *annotator {
 	}
 	a.convs, a.claims = newRegistry(ix, userKeys, a.resourceFields)
 	a.costSlots = spanCostSlots(ix)
-	a.state.New = func() any { return &windowState{facts: newSpanFacts(ix)} }
+	a.claims.facts = ix
+	a.state.New = func() any {
+		ws := &windowState{facts: newSpanFacts(ix)}
+		ws.facts.memo = &ws.memo
+		return ws
+	}
 	return a
 }
 
