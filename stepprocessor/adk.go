@@ -1,9 +1,9 @@
 package stepprocessor
 
 import (
-	"encoding/json"
 	"fmt"
 
+	"github.com/segmentio/encoding/json"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/agentsteps/collector/step"

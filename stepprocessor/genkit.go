@@ -1,10 +1,10 @@
 package stepprocessor
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
+	"github.com/segmentio/encoding/json"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/agentsteps/collector/step"
@@ -169,9 +169,9 @@ func readGenkitOutput(v pcommon.Value, p *step.Step) (responded bool, err error)
 		return false, fmt.Errorf("want the action's output as JSON in a string, got a %s", strings.ToLower(v.Type().String()))
 	}
 	var r genkitResponse
-	d := json.NewDecoder(strings.NewReader(v.Str()))
-	d.UseNumber()
-	if err := d.Decode(&r); err != nil {
+	// The first JSON value, as a Decoder reads it: what follows is not
+	// looked at. Numbers stay text (UseNumber) until counted.
+	if _, err := json.Parse([]byte(v.Str()), &r, json.UseNumber); err != nil {
 		return false, fmt.Errorf("want a model response as JSON, got %q", clipText(v.Str()))
 	}
 	raw := r.FinishReason

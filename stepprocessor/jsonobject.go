@@ -1,9 +1,10 @@
 package stepprocessor
 
 import (
-	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/segmentio/encoding/json"
 )
 
 // jsonObject is the text of a JSON object that a span carries in a string

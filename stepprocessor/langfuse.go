@@ -1,10 +1,10 @@
 package stepprocessor
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
+	"github.com/segmentio/encoding/json"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/agentsteps/collector/step"
@@ -159,9 +159,11 @@ func readLangfuseUsage(v pcommon.Value, p *step.Step) error {
 	case pcommon.ValueTypeMap:
 		u = v.Map().AsRaw()
 	case pcommon.ValueTypeStr:
-		d := json.NewDecoder(strings.NewReader(v.Str()))
-		d.UseNumber()
-		if err := d.Decode(&u); err != nil {
+		// The first JSON value, as a Decoder reads it: what follows is not
+		// looked at. Numbers stay text (UseNumber) until counted. The map
+		// is made small here; the decoder makes 64 entries for a nil one.
+		u = make(map[string]any, 8)
+		if _, err := json.Parse([]byte(v.Str()), &u, json.UseNumber); err != nil {
 			return fmt.Errorf("want a JSON object of token counts, got %q", clipText(v.Str()))
 		}
 	default:

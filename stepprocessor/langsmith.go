@@ -1,11 +1,11 @@
 package stepprocessor
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/segmentio/encoding/json"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/agentsteps/collector/step"
@@ -241,7 +241,9 @@ func (r *langsmithRecogniser) details(f *spanFacts, s slot, out *finding) map[st
 		return nil
 	}
 	d := map[string]*int64{}
-	var js map[string]any
+	// A small map made here: the decoder makes one of 64 entries for a
+	// nil map, and details have a handful.
+	js := make(map[string]any, 8)
 	if err := json.Unmarshal([]byte(text), &js); err == nil {
 		for k, x := range js {
 			if n, ok := x.(float64); ok && n >= 0 && n == float64(int64(n)) {

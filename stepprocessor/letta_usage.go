@@ -1,9 +1,10 @@
 package stepprocessor
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/segmentio/encoding/json"
 
 	"github.com/agentsteps/collector/step"
 )

@@ -1,10 +1,10 @@
 package stepprocessor
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
+	"github.com/segmentio/encoding/json"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 

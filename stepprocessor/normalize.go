@@ -1,10 +1,10 @@
 package stepprocessor
 
 import (
-	"encoding/json"
 	"regexp"
 	"strings"
 
+	"github.com/segmentio/encoding/json"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 

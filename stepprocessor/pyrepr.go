@@ -1,13 +1,14 @@
 package stepprocessor
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/segmentio/encoding/json"
 )
 
 // Letta's @trace_method writes every argument of a traced method as the
