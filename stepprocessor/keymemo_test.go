@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -56,29 +57,20 @@ func TestClaimSpanLooksCoversNoticeUnclaimed(t *testing.T) {
 	unclaimed, looked := 0, 0
 	for round := 0; round < 2; round++ {
 		for _, b := range batches {
-			rss := b.ResourceSpans()
-			for i := 0; i < rss.Len(); i++ {
-				sss := rss.At(i).ScopeSpans()
-				for j := 0; j < sss.Len(); j++ {
-					ss := sss.At(j)
-					spans := ss.Spans()
-					for k := 0; k < spans.Len(); k++ {
-						sp := spans.At(k)
-						set, looks := ws.claimSpan(a.claims, a.claims.scope(ss.Scope()), sp.Attributes())
-						require.Equal(t, a.claims.span(a.claims.scope(ss.Scope()), sp.Attributes()), set)
-						if set != 0 {
-							continue
-						}
-						unclaimed++
-						probe := &windowState{}
-						probe.noticeUnclaimed(ss.Scope(), sp)
-						if len(probe.unclaimed) > 0 {
-							looked++
-							assert.True(t, looks, "span %q of scope %q", sp.Name(), ss.Scope().Name())
-						}
-					}
+			eachSpanOf(b, func(_ pcommon.Resource, sc pcommon.InstrumentationScope, sp ptrace.Span) {
+				set, looks := ws.claimSpan(a.claims, a.claims.scope(sc), sp.Attributes())
+				require.Equal(t, a.claims.span(a.claims.scope(sc), sp.Attributes()), set)
+				if set != 0 {
+					return
 				}
-			}
+				unclaimed++
+				probe := &windowState{}
+				probe.noticeUnclaimed(sc, sp)
+				if len(probe.unclaimed) > 0 {
+					looked++
+					assert.True(t, looks, "span %q of scope %q", sp.Name(), sc.Name())
+				}
+			})
 		}
 	}
 	assert.Positive(t, unclaimed)
@@ -155,30 +147,22 @@ func TestFactsThroughTheKeyMemoEqualTheIndex(t *testing.T) {
 	checked := 0
 	for round := 0; round < 2; round++ {
 		for _, b := range batches {
-			rss := b.ResourceSpans()
-			for i := 0; i < rss.Len(); i++ {
-				sss := rss.At(i).ScopeSpans()
-				for j := 0; j < sss.Len(); j++ {
-					spans := sss.At(j).Spans()
-					for k := 0; k < spans.Len(); k++ {
-						s := spans.At(k)
-						ws.claimSpan(a.claims, 0, s.Attributes())
-						ws.facts.load(rss.At(i).Resource(), sss.At(j).Scope(), s)
-						plain.load(rss.At(i).Resource(), sss.At(j).Scope(), s)
-						require.Equal(t, plain.hits, ws.facts.hits, s.Name())
-						require.Equal(t, plain.stepKeys, ws.facts.stepKeys, s.Name())
-						for sl := range a.ix.keys {
-							pv, pok := plain.get(slot(sl))
-							mv, mok := ws.facts.get(slot(sl))
-							require.Equal(t, pok, mok, "span %q key %q", s.Name(), a.ix.keys[sl])
-							if pok {
-								assert.Equal(t, pv.AsRaw(), mv.AsRaw())
-							}
-						}
-						checked++
+			eachSpanOf(b, func(res pcommon.Resource, sc pcommon.InstrumentationScope, s ptrace.Span) {
+				ws.claimSpan(a.claims, 0, s.Attributes())
+				ws.facts.load(res, sc, s)
+				plain.load(res, sc, s)
+				require.Equal(t, plain.hits, ws.facts.hits, s.Name())
+				require.Equal(t, plain.stepKeys, ws.facts.stepKeys, s.Name())
+				for sl := range a.ix.keys {
+					pv, pok := plain.get(slot(sl))
+					mv, mok := ws.facts.get(slot(sl))
+					require.Equal(t, pok, mok, "span %q key %q", s.Name(), a.ix.keys[sl])
+					if pok {
+						assert.Equal(t, pv.AsRaw(), mv.AsRaw())
 					}
 				}
-			}
+				checked++
+			})
 		}
 	}
 	require.Greater(t, checked, 1000)
