@@ -22,6 +22,8 @@ run processor . go test ./stepprocessor -run '^$' -bench 'BenchmarkProcessor|Ben
 # Pricing on and off alternate round by round on one batch (issue 11).
 run pricing . go test ./stepprocessor -run '^$' -bench BenchmarkPricingOverhead -benchtime 150x -count 3
 run traffic . go test ./stepprocessor -run '^$' -bench BenchmarkTraffic -benchtime 20x -count "$count"
+# The answer's length inside the outputs the recognisers decode.
+run outputlen . go test ./stepprocessor -run '^$' -bench BenchmarkOutputLength -benchtime 100x -count 3
 run ottl bench go test ./ottl -run '^$' -bench BenchmarkOTTL -benchtime 20x -count "$count"
 # Interleaved rounds (the rows alternate, so load hits both connectors
 # alike); 3 runs of 60 rounds, each run's rows already medians (~5 min).

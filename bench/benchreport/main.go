@@ -27,10 +27,10 @@ func main() {
 
 func report(w io.Writer, dir, commit string) error {
 	files := map[string]*result{}
-	for _, name := range []string{"processor", "pricing", "traffic", "ottl", "stepmetrics", "sqlite", "postgres", "e2e"} {
+	for _, name := range []string{"processor", "pricing", "traffic", "outputlen", "ottl", "stepmetrics", "sqlite", "postgres", "e2e"} {
 		r, err := readResult(dir, name+".txt")
 		if err != nil {
-			if name == "postgres" && os.IsNotExist(err) {
+			if (name == "postgres" || name == "outputlen") && os.IsNotExist(err) {
 				continue // reported as not measured
 			}
 			return err
@@ -47,6 +47,7 @@ func report(w io.Writer, dir, commit string) error {
 	processorTable(w, files["processor"])
 	pricingTable(w, files["pricing"])
 	trafficTable(w, files["traffic"])
+	outputLengthTable(w, files["outputlen"])
 	ottlTable(w, files["ottl"])
 	stepMetricsTable(w, files["stepmetrics"])
 	storeTable(w, "SQLite", "BenchmarkSQLiteUpsert", files["sqlite"])

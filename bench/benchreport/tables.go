@@ -170,6 +170,39 @@ func trafficCPUTable(w io.Writer, r *result) {
 	fmt.Fprintln(w)
 }
 
+// outputLengthTable is BenchmarkOutputLength: the processor on the Genkit
+// and ADK fixtures with the answers inside the outputs it decodes made
+// longer. Not a target of any issue: a measure of what answer length costs.
+func outputLengthTable(w io.Writer, r *result) {
+	if r == nil {
+		return
+	}
+	const b = "BenchmarkOutputLength/"
+	fmt.Fprintf(w, "## Processor and the length of the answer\n\n"+
+		"The Genkit and ADK fixtures, whose model-call spans carry the whole response\n"+
+		"as JSON (genkit:output, gcp.vertex.agent.llm_response), which the recogniser\n"+
+		"decodes for usage and finish reason: every \"text\" in it as in the fixture\n"+
+		"(a few bytes) and 1, 4 and 16 KiB long. Per span of the batch (at least\n"+
+		"2,000 spans). Not a target; what a longer answer costs.\n\n")
+	command(w, r)
+	fmt.Fprintf(w, "| answer | (a) read floor ns/span | stateless ns/span | B/span | × (a) | × fixture |\n|---|---|---|---|---|---|\n")
+	base, okBase := r.median(b+"fixture/stateless", "ns/span")
+	for _, n := range []struct{ name, label string }{{"fixture", "as in the fixture"}, {"1KiB", "1 KiB"}, {"4KiB", "4 KiB"}, {"16KiB", "16 KiB"}} {
+		fa, okA := r.median(b+n.name+"/floor_read", "ns/span")
+		st, ok := r.median(b+n.name+"/stateless", "ns/span")
+		by, _ := r.median(b+n.name+"/stateless", "B/span")
+		ra, rf := "n/a", "n/a"
+		if ok && okA {
+			ra = fmt.Sprintf("%.2f", st/fa)
+		}
+		if ok && okBase {
+			rf = fmt.Sprintf("%.2f", st/base)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %.0f | %s | %s |\n", n.label, num(fa, okA, "%.0f"), num(st, ok, "%.0f"), by, ra, rf)
+	}
+	fmt.Fprintln(w)
+}
+
 func ottlTable(w io.Writer, r *result) {
 	const b = "BenchmarkOTTL/"
 	fmt.Fprintf(w, "## Processor against OTTL (transformprocessor's engine)\n\n"+

@@ -105,3 +105,18 @@ func TestTrafficCPUTableGivesEachRatioWithItsRuns(t *testing.T) {
 	require.Contains(t, out, "| 0 % | 1.70 (1.70, 1.70, 1.70) | 1.74 (1.74, 1.74, 1.74) | 1.33 (1.33, 1.33, 1.33) | 1.26 (1.29, 1.24, 1.26) | 1.31 (1.31, 1.30, 1.33) |")
 	require.Contains(t, out, "| 10 % | 1.70 (1.70, 1.70, 1.70) | 1.74 (1.74, 1.74, 1.74) | 1.33 (1.33, 1.33, 1.33) | 1.22 (1.20, 1.27, 1.22) | 3.90 (3.80, 4.05, 3.90) |")
 }
+
+// TestOutputLengthTableComparesEachLengthWithTheFixture: per answer length,
+// the processor against the read floor and against the fixture's own size.
+func TestOutputLengthTableComparesEachLengthWithTheFixture(t *testing.T) {
+	row := func(name, ns string) string {
+		return "BenchmarkOutputLength/" + name + "-2   \t     100\t  1000 ns/op\t 100.0 B/span\t 20.76 allocs/span\t 5000 cpu-ns/span\t " + ns + " ns/span\n"
+	}
+	out := renderReport(t, "outputlen.txt",
+		"go test ./stepprocessor -run '^$' -bench BenchmarkOutputLength -benchtime 100x -count 3", outputLengthTable,
+		row("fixture/floor_read", "100"), row("fixture/stateless", "4000"),
+		row("16KiB/floor_read", "100"), row("16KiB/stateless", "6000"))
+	require.Contains(t, out, "| as in the fixture | 100 | 4000 | 100 | 40.00 | 1.00 |")
+	require.Contains(t, out, "| 16 KiB | 100 | 6000 | 100 | 60.00 | 1.50 |")
+	require.Contains(t, out, "| 4 KiB | n/a | n/a | 0 | n/a | n/a |")
+}
