@@ -246,21 +246,6 @@ func readAllKeys(td ptrace.Traces) {
 	})
 }
 
-// eachSpanOf calls fn for every span of td with its resource and scope,
-// in batch order.
-func eachSpanOf(td ptrace.Traces, fn func(pcommon.Resource, pcommon.InstrumentationScope, ptrace.Span)) {
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				fn(rss.At(i).Resource(), sss.At(j).Scope(), spans.At(k))
-			}
-		}
-	}
-}
-
 func eachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {

@@ -57,7 +57,7 @@ func TestClaimSpanLooksCoversNoticeUnclaimed(t *testing.T) {
 	unclaimed, looked := 0, 0
 	for round := 0; round < 2; round++ {
 		for _, b := range batches {
-			eachSpanOf(b, func(_ pcommon.Resource, sc pcommon.InstrumentationScope, sp ptrace.Span) {
+			eachProgramSpan(b, func(_ pcommon.Resource, sc pcommon.InstrumentationScope, sp ptrace.Span) {
 				set, looks := ws.claimSpan(a.claims, a.claims.scope(sc), sp.Attributes())
 				require.Equal(t, a.claims.span(a.claims.scope(sc), sp.Attributes()), set)
 				if set != 0 {
@@ -147,7 +147,7 @@ func TestFactsThroughTheKeyMemoEqualTheIndex(t *testing.T) {
 	checked := 0
 	for round := 0; round < 2; round++ {
 		for _, b := range batches {
-			eachSpanOf(b, func(res pcommon.Resource, sc pcommon.InstrumentationScope, s ptrace.Span) {
+			eachProgramSpan(b, func(res pcommon.Resource, sc pcommon.InstrumentationScope, s ptrace.Span) {
 				ws.claimSpan(a.claims, 0, s.Attributes())
 				ws.facts.load(res, sc, s)
 				plain.load(res, sc, s)
