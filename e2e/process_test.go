@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -45,13 +47,61 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// freePort asks the kernel for a loopback port that is free right now.
+// freePort returns a loopback port that is free right now, below the
+// kernel's ephemeral range and never handed out twice by this process.
+// A port the kernel picks (":0") lies inside that range, where any
+// outgoing connection may be given it: the front tier's reconnects to a
+// killed step collector, a scrape, a PostgreSQL client. The tests restart
+// collectors on their ports, so such a port could be taken in between.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	ports.Lock()
+	defer ports.Unlock()
+	lo, hi := listenPortRange()
+	for range 1000 {
+		port := lo + rand.IntN(hi-lo)
+		if ports.given[port] || reservedPort(port) {
+			continue
+		}
+		l, err := net.Listen("tcp", loopback(port))
+		if err != nil {
+			continue // taken by another process
+		}
+		l.Close()
+		ports.given[port] = true
+		return port
+	}
+	t.Fatalf("no free loopback port in [%d, %d) after 1000 tries", lo, hi)
+	return 0
+}
+
+// ports: what freePort has handed out.
+var ports = struct {
+	sync.Mutex
+	given map[int]bool
+}{given: map[int]bool{}}
+
+// reservedPort: the fixed ports of the servers the scripts start, free
+// while their server is down, so never handed out: PostgreSQL's throwaway
+// servers in 25400-25499 (scripts/pg.sh 25432, the outage tests 25439 and
+// 25453) and scripts/prometheus.sh's 29090.
+func reservedPort(port int) bool {
+	return (port >= 25400 && port <= 25499) || port == 29090
+}
+
+// listenPortRange is where freePort looks: from 20000 up to the start of
+// the ephemeral range (/proc/sys/net/ipv4/ip_local_port_range; Linux's
+// default 32768 where that cannot be read).
+func listenPortRange() (lo, hi int) {
+	lo, hi = 20000, 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > lo+1000 {
+				hi = n
+			}
+		}
+	}
+	return lo, hi
 }
 
 func loopback(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }

@@ -183,6 +183,22 @@ func (c *scaleCluster) stepMetric(t *testing.T, name string) float64 {
 
 const lbExporter = `exporter="load_balancing"`
 
+// whenHolding returns the traces s holds, as soon as it holds some, so
+// that a kill puts its storage to the test; a stateless collector never
+// holds any and is taken as it is. Under load a poll can fall between two
+// requests after every trace was released: it waits for the next one.
+func (c *scaleCluster) whenHolding(t *testing.T, s *stepCollector, stateless bool) float64 {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		held := scrapeFiltered(t, s.metricsAddr, "otelcol_processor_step_traces_held")
+		if held > 0 || stateless || time.Now().After(deadline) {
+			return held
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // waitSettled waits until nothing is in flight any more: the front tier's
 // queue is empty (delivered, or dropped after its retries), every running
 // step collector holds no trace and has an empty queue, and the table's

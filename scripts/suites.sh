@@ -4,11 +4,19 @@
 # It stops at the first target that fails (as make would), and exits with
 # that target's status. The times go to stdout as a table and, when
 # AGENTSTEPS_SUITE_TIMES names a file, are appended to it as "target seconds".
+# Each target's output is also kept in $AGENTSTEPS_SUITE_LOGS (default
+# ${TMPDIR:-/tmp}/agentsteps-suites, outside the clone, so it outlives a CI
+# checkout), and a failed target's test failures (testify's Error blocks,
+# --- FAIL lines, panics, the scale test's SCALE lines) are printed again
+# after the table: a CI that shows only the end of the output still shows
+# why, above the collectors' logs that a failed e2e test prints.
 #
 #   bash scripts/suites.sh unit e2e conformance
 set -uo pipefail
 
 make_cmd="${MAKE:-make}"
+logs="${AGENTSTEPS_SUITE_LOGS:-${TMPDIR:-/tmp}/agentsteps-suites}"
+mkdir -p "$logs"
 names=()
 secs=()
 status=0
@@ -28,6 +36,9 @@ report() {
 	done
 	printf '  %-20s %8s\n' total "$total"
 	if [ -n "$failed" ]; then
+		echo "make test: what failed in $failed (the whole output: $logs/$failed.log)"
+		grep -E -e '--- FAIL|^FAIL|Error Trace:|Error:|Messages:|Test:|panic:|SCALE' "$logs/$failed.log" |
+			grep -v -e '^[[:space:]]*$' | head -n 80 | cut -c1-1200
 		echo "make test: FAILED in $failed"
 	fi
 }
@@ -36,8 +47,8 @@ trap report EXIT
 for target in "$@"; do
 	echo ">> make $target"
 	start=$(date +%s)
-	"$make_cmd" --no-print-directory "$target"
-	status=$?
+	"$make_cmd" --no-print-directory "$target" 2>&1 | tee "$logs/$target.log"
+	status=${PIPESTATUS[0]}
 	names+=("$target")
 	secs+=($(($(date +%s) - start)))
 	if [ "$status" -ne 0 ]; then

@@ -52,6 +52,16 @@ func TestGolden(t *testing.T) {
 				Annotate(unpriced(), td)
 				require.Equal(t, want, recordsOf(t, td))
 			})
+			t.Run("redelivered whole after its release", func(t *testing.T) {
+				// A front tier's retry of a whole request (its queue
+				// retries every trace of a request when one backend
+				// failed) reaches the healthy step collectors after they
+				// released the trace: its spans come again as late parts.
+				cfg := unpriced()
+				cfg.Wait = time.Hour
+				batches := append(readFixture(t, path), readFixture(t, path)...)
+				require.Equal(t, want, runBatches(t, cfg, batches, true))
+			})
 			t.Run("buffered", func(t *testing.T) {
 				require.Equal(t, want, runProcessor(t, path, time.Hour, false))
 			})
