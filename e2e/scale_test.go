@@ -185,10 +185,14 @@ func scaleStepCollectorKilledAndRestarted(t *testing.T, s *scaleSetup, stateless
 // the grace is what the case reports and fails on.
 func (s *scaleSetup) measureUntil(t *testing.T, done func(outcome) bool) outcome {
 	t.Helper()
-	deadline := time.Now().Add(settleGrace)
-	for {
+	start := time.Now()
+	deadline := start.Add(settleGrace)
+	for polls := 1; ; polls++ {
 		o := measure(t, s.dsn, s.table, s.want)
 		if done(o) || time.Now().After(deadline) {
+			if polls > 1 {
+				t.Logf("SCALE: the table took %s after the collectors settled to reach its outcome (%d reads)", time.Since(start).Round(time.Second), polls)
+			}
 			return o
 		}
 		time.Sleep(2 * time.Second)
