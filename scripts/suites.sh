@@ -38,7 +38,7 @@ report() {
 	if [ -n "$failed" ]; then
 		echo "make test: what failed in $failed (the whole output: $logs/$failed.log)"
 		grep -E -e '--- FAIL|^FAIL|Error Trace:|Error:|Messages:|Test:|panic:|SCALE' "$logs/$failed.log" |
-			grep -v -e '^[[:space:]]*$' | head -n 80 | cut -c1-1200
+			head -n 80 | cut -c1-1200
 		echo "make test: FAILED in $failed"
 	fi
 }
