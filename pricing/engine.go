@@ -281,7 +281,9 @@ func CatalogueProvider(otel string) string {
 // ("deepseek-r1:8b", "qwen2.5:7b-instruct-q4_K_M"): a model pulled and run
 // locally. With no provider, calcPrice's match by name alone would price
 // it at the API price of its namesake (deepseek-r1:8b as deepseek-reasoner).
-// A Bedrock version (":0") or an ARN is no such tag.
+// A Bedrock version (":0"), an ARN or an OpenRouter variant
+// ("deepseek-chat:free", "gpt-4o:extended"; openRouterVariants) is no such
+// tag: calcPrice's match by name is the catalogue's own answer for those.
 func localTag(model string) bool {
 	m := strings.TrimSpace(model)
 	if strings.HasPrefix(strings.ToLower(m), "arn:") {
@@ -291,12 +293,25 @@ func localTag(model string) bool {
 	if i < 0 || i == len(m)-1 {
 		return false
 	}
+	if _, ok := openRouterVariants[strings.ToLower(m[i+1:])]; ok {
+		return false
+	}
 	for _, c := range m[i+1:] {
 		if c < '0' || c > '9' {
 			return true
 		}
 	}
 	return false
+}
+
+// openRouterVariants are the suffixes OpenRouter puts after a model id
+// and a colon (openrouter.ai/docs/guides/routing/model-variants): catalog
+// variants, priced as entries of their own (free, extended, thinking,
+// batch), and routing variants (nitro, floor, exacto, online). No Ollama
+// tag is one of these words; its tags are sizes, quantisations, latest.
+var openRouterVariants = map[string]struct{}{
+	"free": {}, "extended": {}, "thinking": {}, "batch": {},
+	"nitro": {}, "floor": {}, "exacto": {}, "online": {},
 }
 
 // SelfHosted reports whether an endpoint (URL or host[:port]) is a model

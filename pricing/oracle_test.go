@@ -19,7 +19,8 @@ import (
 //   - a self-hosted endpoint (loopback, private, Ollama's port): calcPrice
 //     knows no endpoints, Engine.Price gives no cost without a rule;
 //   - no provider and a model name with an Ollama-style tag
-//     ("deepseek-r1:8b"): calcPrice matches the name alone to its API
+//     ("deepseek-r1:8b"; not an OpenRouter variant such as ":free"):
+//     calcPrice matches the name alone to its API
 //     namesake (deepseek-reasoner), Engine.Price gives no cost: it is a
 //     model run locally, and its price would be a guess;
 //   - OpenTelemetry provider names are mapped to catalogue ids first

@@ -40,14 +40,15 @@ const shapes = [
 const isList = (m) => Array.isArray(m.prices);
 const tiered = (m) => JSON.stringify(m.prices).includes('"tiers"');
 
-// Every provider, a spread of its models, every usage shape in turn.
+// Every model of every provider, each usage shape in turn; and every
+// model id again without its provider, as a span without a provider name
+// asks (the providers' model_match, in the catalogue's order).
 let k = 0;
 for (const p of providers) {
-  const step = Math.max(1, Math.floor(p.models.length / 8));
-  for (let i = 0; i < p.models.length; i += step) {
-    const m = p.models[i];
+  for (const m of p.models) {
     const [sn, usage] = shapes[k++ % shapes.length];
     add(`${p.id}/${m.id}/${sn}`, usage, m.id, { providerId: p.id });
+    add(`by-name/${p.id}/${m.id}`, shapes[2][1], m.id);
   }
   // Every tiered and dated model of the provider, on both sides.
   for (const m of p.models) {
@@ -156,5 +157,12 @@ add('bad/reads-plus-writes-above-input', { input_tokens: 1000, cache_read_tokens
 add('bad/cache-without-input', { cache_read_tokens: 500, output_tokens: 10 }, 'gpt-4o', { providerId: 'openai' });
 add('litellm/anthropic', shapes[2][1], 'anthropic/claude-3-5-sonnet-20241022', { providerId: 'litellm' });
 add('provider-case', shapes[0][1], '  GPT-4o  ', { providerId: 'OpenAI' });
+// OpenRouter's variants after a colon, with no provider: not Ollama tags
+// (engine.go, openRouterVariants), so priced as calcPrice prices them.
+for (const model of ['deepseek-chat:free', 'gpt-4o:extended', 'gemini-2.5-flash-preview:thinking', 'google/gemini-2.0-flash-exp:free',
+  'openai/gpt-4o:nitro', 'anthropic/claude-sonnet-4:floor', 'DEEPSEEK-R1:FREE']) {
+  add(`openrouter-variant/${model}`, shapes[1][1], model);
+}
 
-process.stdout.write(JSON.stringify({ version, cases }, null, 1) + '\n');
+// One case a line: a diff of two catalogue versions reads case by case.
+process.stdout.write(`{"version":${JSON.stringify(version)},"cases":[\n${cases.map((c) => JSON.stringify(c)).join(',\n')}\n]}\n`);
