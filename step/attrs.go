@@ -105,14 +105,16 @@ func Write(attrs pcommon.Map, s *Step) { write(attrs, s, true) }
 func WriteNew(attrs pcommon.Map, s *Step) { write(attrs, s, false) }
 
 func write(attrs pcommon.Map, s *Step, carries bool) {
+	var buf [maxFields]*Field
+	set := setFields(s, &buf)
 	var mb xpdata.MapBuilder
-	mb.EnsureCapacity(attrs.Len() + countSet(s))
+	mb.EnsureCapacity(attrs.Len() + pairsOf(s, set))
 	for k, v := range attrs.All() {
 		if !carries || !replaces(s, k) {
 			v.MoveTo(mb.AppendEmpty(k))
 		}
 	}
-	appendFields(&mb, s, true)
+	appendFields(&mb, s, set, true)
 	mb.UnsafeIntoMap(attrs)
 }
 
@@ -126,34 +128,44 @@ func AppendPatch(attrs pcommon.Map, s *Step) {
 	} else {
 		sl = attrs.PutEmptySlice(PatchesKey)
 	}
+	var buf [maxFields]*Field
+	set := setFields(s, &buf)
 	var mb xpdata.MapBuilder
-	mb.EnsureCapacity(countSet(s))
-	appendFields(&mb, s, false)
+	mb.EnsureCapacity(pairsOf(s, set))
+	appendFields(&mb, s, set, false)
 	mb.UnsafeIntoMap(sl.AppendEmpty().SetEmptyMap())
 }
 
-// countSet is how many pairs appendFields appends for s.
-func countSet(s *Step) int {
-	n := 0
+// maxFields bounds Fields, so that the set ones fit an array on the
+// writer's stack (TestFieldsFitTheWriteBuffer).
+const maxFields = 64
+
+// setFields gathers the fields s sets, in Fields order, into buf: each
+// field is asked once, where counting the pairs and then appending them
+// asked twice.
+func setFields(s *Step, buf *[maxFields]*Field) []*Field {
+	set := buf[:0]
 	for _, f := range Fields {
 		if f.isSet(s) {
-			n++
+			set = append(set, f)
 		}
 	}
-	if len(s.Stages) > 0 {
-		n++
-	}
-	return n
+	return set
 }
 
-// appendFields appends the set fields of s, and its stages, under their
-// span keys (step.*) or, in a patch, their record names. Each field has
-// one key, so no key is appended twice.
-func appendFields(mb *xpdata.MapBuilder, s *Step, anchor bool) {
-	for _, f := range Fields {
-		if !f.isSet(s) {
-			continue
-		}
+// pairsOf is how many pairs appendFields appends for s and its set fields.
+func pairsOf(s *Step, set []*Field) int {
+	if len(s.Stages) > 0 {
+		return len(set) + 1
+	}
+	return len(set)
+}
+
+// appendFields appends the set fields of s (setFields), and its stages,
+// under their span keys (step.*) or, in a patch, their record names. Each
+// field has one key, so no key is appended twice.
+func appendFields(mb *xpdata.MapBuilder, s *Step, set []*Field, anchor bool) {
+	for _, f := range set {
 		k := f.Name
 		if anchor {
 			k = f.Key

@@ -222,3 +222,11 @@ func TestWriteNewOnAFreshSpanEqualsWrite(t *testing.T) {
 	require.Empty(t, errs)
 	require.Equal(t, []Step{want}, got)
 }
+
+// TestFieldsFitTheWriteBuffer: Write gathers the set fields into an array
+// of maxFields on its stack; past that, every Write would allocate.
+func TestFieldsFitTheWriteBuffer(t *testing.T) {
+	if len(Fields) > maxFields {
+		t.Fatalf("%d fields, the write buffer holds %d: raise maxFields", len(Fields), maxFields)
+	}
+}
