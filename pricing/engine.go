@@ -187,7 +187,8 @@ func (e *Engine) quote(c *Call, rules bool) Quote {
 }
 
 // ContextWindow is the catalogue's context window of the model in tokens,
-// 0 when unknown.
+// 0 when unknown, found by the provider name alone (no endpoint: Quote
+// gives a call's window with its endpoint's provider).
 func (e *Engine) ContextWindow(provider, model string) int64 {
 	if e.cat == nil || model == "" {
 		return 0
@@ -230,7 +231,7 @@ func (e *Engine) resolveFound(provider, model, endpoint string) *found {
 	key := provider + "\x00" + endpoint + "\x00" + model
 	pl, el := len(provider), len(endpoint)
 	f := found{provider: key[:pl], endpoint: key[pl+1 : pl+1+el], model: key[pl+el+2:], selfHosted: SelfHosted(endpoint)}
-	_, f.m = e.cat.Find(CatalogueProvider(provider), "", model)
+	_, f.m = e.cat.Find(e.cat.CallProvider(provider, endpoint), "", model)
 	if f.m != nil && strings.TrimSpace(provider) == "" && localTag(model) {
 		f.m = nil // calcPrice would guess by the name alone
 	}

@@ -25,14 +25,23 @@ import (
 //     model run locally, and its price would be a guess;
 //   - OpenTelemetry provider names are mapped to catalogue ids first
 //     (CatalogueProvider); calcPrice is given the id we map to;
+//   - a call's endpoint, when the catalogue knows its API, names the
+//     provider before its provider name does (Catalogue.CallProvider):
+//     calcPrice is given that base URL alone (providerApiUrl), since
+//     its providerId would win over the URL;
 //   - Groq Whisper's 10-second minimum applies to audio seconds, which a
 //     step never carries, so it is not implemented and no case uses it.
 
 type oracleCase struct {
 	Name, Provider, Model, Timestamp string
 	OTelProvider                     string `json:"otel_provider"`
-	Usage                            Usage
-	Result                           *struct {
+	// APIURL is calcPrice's providerApiUrl; Endpoint is the same API as a
+	// span records it (server.address[:port] or a base URL), given to
+	// the engine with OTelProvider.
+	APIURL   string `json:"api_url"`
+	Endpoint string
+	Usage    Usage
+	Result   *struct {
 		Total, Input, Output float64
 		ProviderID           string `json:"provider_id"`
 		ModelID              string `json:"model_id"`
@@ -80,7 +89,7 @@ func TestOracleCalcPrice(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: timestamp: %v", c.Name, err)
 		}
-		p, m := cat.Find(c.Provider, "", c.Model)
+		p, m := cat.Find(c.Provider, c.APIURL, c.Model)
 		switch {
 		case c.Result == nil && c.Error == "":
 			if m != nil {
@@ -148,7 +157,7 @@ func TestOracleEngine(t *testing.T) {
 			if cost.Source != "catalogue@"+Embedded().Version {
 				t.Errorf("%s: source %q", c.Name, cost.Source)
 			}
-			if got := e.ContextWindow(call.Provider, call.Model); got != c.Result.ContextWindow {
+			if got := e.Quote(&call).ContextWindow; got != c.Result.ContextWindow {
 				t.Errorf("%s: context window %d, calcPrice's model has %d", c.Name, got, c.Result.ContextWindow)
 			}
 		}
@@ -165,7 +174,7 @@ func callOf(c oracleCase) (Call, bool) {
 		return Call{}, false
 	}
 	ts, _ := time.Parse(time.RFC3339Nano, c.Timestamp)
-	call := Call{Provider: c.Provider, Model: c.Model, Start: ts}
+	call := Call{Provider: c.Provider, Model: c.Model, Endpoint: c.Endpoint, Start: ts}
 	if c.OTelProvider != "" {
 		call.Provider = c.OTelProvider
 	}

@@ -17,12 +17,15 @@ function add(name, usage, model, opts = {}) {
   const ts = opts.timestamp ?? '2026-09-15T12:00:00Z';
   let result = null, error = null;
   try {
-    const r = calcPrice(usage, model, { providerId: opts.providerId, timestamp: new Date(ts) });
+    const r = calcPrice(usage, model, { providerId: opts.providerId, providerApiUrl: opts.apiUrl, timestamp: new Date(ts) });
     if (r) result = { total: r.total_price, input: r.input_price, output: r.output_price, provider_id: r.provider.id, model_id: r.model.id, context_window: r.model.context_window ?? 0 };
   } catch (e) {
     error = String(e.message ?? e);
   }
-  cases.push({ name, provider: opts.providerId ?? '', otel_provider: opts.otel ?? '', emitted: opts.emitted ?? '', model, timestamp: ts, usage, result, error });
+  const c = { name, provider: opts.providerId ?? '', otel_provider: opts.otel ?? '', emitted: opts.emitted ?? '', model, timestamp: ts, usage, result, error };
+  if (opts.apiUrl) c.api_url = opts.apiUrl;
+  if (opts.endpoint) c.endpoint = opts.endpoint;
+  cases.push(c);
 }
 
 // Usage shapes in our buckets: input_tokens is the whole prompt (cache
@@ -145,6 +148,44 @@ emitted.forEach(([conv, name, id, model], i) => {
   const [sn, usage] = shapes[i % 4];
   add(`emitted/${conv}/${name}/${model}/${sn}`, usage, model, { providerId: id ?? name, emitted: name });
 });
+
+// A call's endpoint names who served it (pricing/endpoint.go): the
+// OpenAI and Anthropic clients pointed at another provider's API report
+// provider openai or anthropic, and server.address (or OpenLLMetry's
+// api_base) the host. calcPrice is given the base URL alone
+// (providerApiUrl), which it matches to the catalogue's api_pattern; the
+// engine is given the provider name and the endpoint as spans record them.
+// An endpoint the catalogue does not know (a gateway) leaves the provider
+// name to decide, as calcPrice's providerId does.
+const served = [
+  ['openai', 'api.deepseek.com:443', 'https://api.deepseek.com', 'deepseek-chat'],
+  ['openai', 'api.deepseek.com', 'https://api.deepseek.com', 'deepseek-reasoner'],
+  ['openai', 'https://api.groq.com/openai/v1', 'https://api.groq.com/openai/v1', 'llama-3.3-70b-versatile'],
+  ['openai', 'openrouter.ai:443', 'https://openrouter.ai', 'anthropic/claude-sonnet-4'],
+  ['openai', 'https://openrouter.ai/api/v1', 'https://openrouter.ai/api/v1', 'openai/gpt-4o'],
+  ['openai', 'generativelanguage.googleapis.com:443', 'https://generativelanguage.googleapis.com', 'gemini-2.5-flash'],
+  ['openai', 'my-resource.openai.azure.com:443', 'https://my-resource.openai.azure.com', 'gpt-4o'],
+  ['openai', 'api.x.ai:443', 'https://api.x.ai', 'grok-3'],
+  ['openai', 'API.Together.xyz', 'https://api.together.xyz', 'meta-llama/Llama-3.3-70B-Instruct-Turbo'],
+  ['openai', 'https://api.fireworks.ai/inference/v1', 'https://api.fireworks.ai/inference/v1', 'accounts/fireworks/models/llama-v3p1-8b-instruct'],
+  ['openai', 'api.mistral.ai:443', 'https://api.mistral.ai', 'mistral-small-latest'],
+  ['openai', 'api.moonshot.ai:443', 'https://api.moonshot.ai', 'kimi-k2-0905-preview'],
+  ['openai', 'api.cerebras.ai:443', 'https://api.cerebras.ai', 'llama3.1-8b'],
+  ['openai', 'api.openai.com:443', 'https://api.openai.com', 'gpt-4.1'],
+  ['anthropic', 'https://api.deepseek.com/anthropic', 'https://api.deepseek.com/anthropic', 'deepseek-chat'],
+  ['anthropic', 'bedrock-runtime.us-east-1.amazonaws.com:443', 'https://bedrock-runtime.us-east-1.amazonaws.com', 'us.anthropic.claude-3-5-haiku-20241022-v1:0'],
+  ['anthropic', 'us-east5-aiplatform.googleapis.com:443', 'https://us-east5-aiplatform.googleapis.com', 'claude-sonnet-4@20250514'],
+  ['anthropic', 'api.anthropic.com:443', 'https://api.anthropic.com', 'claude-3-5-haiku-20241022'],
+  ['gcp.gemini', 'generativelanguage.googleapis.com', 'https://generativelanguage.googleapis.com', 'gemini-2.5-pro'],
+];
+served.forEach(([otelName, endpoint, apiUrl, model], i) => {
+  const [sn, usage] = shapes[i % 4];
+  add(`served/${otelName}/${endpoint}/${model}/${sn}`, usage, model, { otel: otelName, endpoint, apiUrl });
+});
+for (const [otelName, id, endpoint, model] of [['openai', 'openai', 'llm-gateway.example.com:443', 'gpt-4o'],
+  ['openai', 'openai', 'https://litellm.internal.example.com/v1', 'gpt-4o-mini'], ['anthropic', 'anthropic', 'gateway.ai.cloudflare.com:443', 'claude-3-5-haiku-20241022']]) {
+  add(`served-unknown-host/${otelName}/${endpoint}/${model}`, shapes[1][1], model, { providerId: id, otel: otelName, endpoint });
+}
 
 // Unknown models and providers, and usage that does not add up.
 add('unknown/openai-finetune', shapes[0][1], 'my-own-finetune-v7', { providerId: 'openai' });
