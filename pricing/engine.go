@@ -317,7 +317,8 @@ var openRouterVariants = map[string]struct{}{
 
 // SelfHosted reports whether an endpoint (URL or host[:port]) is a model
 // served on the user's own machines: a loopback, private or link-local
-// address, a .local/.internal/.localhost name, or Ollama's port 11434.
+// address, a .local/.internal/.localhost/.lan/.svc name, a name of one
+// label, or Ollama's port 11434.
 func SelfHosted(endpoint string) bool {
 	host, port := hostPort(endpoint)
 	if host == "" {
@@ -327,10 +328,15 @@ func SelfHosted(endpoint string) bool {
 	if port == "11434" || host == "localhost" || host == "host.docker.internal" {
 		return true
 	}
-	for _, s := range []string{".localhost", ".local", ".internal", ".lan"} {
+	for _, s := range []string{".localhost", ".local", ".internal", ".lan", ".svc"} {
 		if strings.HasSuffix(host, s) {
 			return true
 		}
+	}
+	// A name of one label ("vllm", "tgi") resolves only inside the user's
+	// network, a Compose or Kubernetes service: never a public API.
+	if !strings.ContainsAny(host, ".:") {
+		return true
 	}
 	// Only what may be an address is parsed: ParseAddr's error allocates.
 	if c := host[0]; (c < '0' || c > '9') && !strings.Contains(host, ":") {

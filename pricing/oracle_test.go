@@ -208,7 +208,8 @@ func TestDeliberateDifferences(t *testing.T) {
 		t.Errorf("no token counts priced: %+v", c)
 	}
 	// Self-hosted: gpt-4o served by Ollama or vLLM on the user's machines.
-	for _, ep := range []string{"http://localhost:11434/v1", "127.0.0.1:8000", "http://10.1.2.3:8000/v1", "ollama.internal:11434", "[::1]:8080"} {
+	for _, ep := range []string{"http://localhost:11434/v1", "127.0.0.1:8000", "http://10.1.2.3:8000/v1", "ollama.internal:11434", "[::1]:8080",
+		"http://vllm:8000/v1", "tgi.models.svc:8080"} {
 		if c, ok := e.Price(Call{Provider: "openai", Model: "gpt-4o", Endpoint: ep, PromptTokens: &in, CompletionTokens: &out}); ok {
 			t.Errorf("self-hosted %s priced: %+v", ep, c)
 		}
