@@ -124,25 +124,9 @@ func TestSpanCostAndRule(t *testing.T) {
 // the recognisers apply it, then the engine must find the same catalogue
 // provider and model and the same cost within 1e-6 USD, or none.
 func TestEmittedProviderNames(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "pricing", "testdata", "oracle_cases.json"))
-	require.NoError(t, err)
-	var f struct {
-		Version string
-		Cases   []struct {
-			Name, Model, Timestamp, Emitted string
-			Usage                           map[string]int64
-			Result                          *struct {
-				Total, Input, Output float64
-				ProviderID           string `json:"provider_id"`
-				ModelID              string `json:"model_id"`
-			}
-		}
-	}
-	require.NoError(t, json.Unmarshal(b, &f))
-	require.Equal(t, pricing.Embedded().Version, f.Version, "run make prices")
 	e := pricing.New(pricing.Embedded(), nil)
 	n := 0
-	for _, c := range f.Cases {
+	for _, c := range oracleCases(t) {
 		if c.Emitted == "" {
 			continue
 		}
@@ -179,4 +163,33 @@ func TestEmittedProviderNames(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, n, 50, "too few emitted provider names in the oracle cases; run make prices")
+}
+
+// oracleCase is one case of pricing/testdata/oracle_cases.json
+// (pricing/oracle/cases.mjs): what calcPrice answered for a model, usage
+// and provider, with the provider name and endpoint as spans write them.
+type oracleCase struct {
+	Name, Model, Timestamp, Emitted, Endpoint string
+	OTelProvider                              string `json:"otel_provider"`
+	Usage                                     map[string]int64
+	Result                                    *struct {
+		Total, Input, Output float64
+		ProviderID           string `json:"provider_id"`
+		ModelID              string `json:"model_id"`
+	}
+}
+
+// oracleCases reads the oracle's cases, which must be of the embedded
+// catalogue's version.
+func oracleCases(t *testing.T) []oracleCase {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "pricing", "testdata", "oracle_cases.json"))
+	require.NoError(t, err)
+	var f struct {
+		Version string
+		Cases   []oracleCase
+	}
+	require.NoError(t, json.Unmarshal(b, &f))
+	require.Equal(t, pricing.Embedded().Version, f.Version, "run make prices")
+	return f.Cases
 }
