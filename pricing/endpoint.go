@@ -34,17 +34,9 @@ func (c *Catalogue) CallProvider(provider, endpoint string) string {
 // scheme https, host lowercased, no port or user, the path kept
 // (Hugging Face's router names the provider in it). "" for no host.
 func apiBase(endpoint string) string {
-	host, _ := hostPort(endpoint)
+	host, _, path := splitEndpoint(endpoint)
 	if host == "" {
 		return ""
-	}
-	path := ""
-	rest := endpoint
-	if i := strings.Index(rest, "://"); i >= 0 {
-		rest = rest[i+3:]
-	}
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		path = rest[i:]
 	}
 	return "https://" + strings.ToLower(host) + path
 }

@@ -320,7 +320,7 @@ var openRouterVariants = map[string]struct{}{
 // address, a .local/.internal/.localhost/.lan/.svc name, a name of one
 // label, or Ollama's port 11434.
 func SelfHosted(endpoint string) bool {
-	host, port := hostPort(endpoint)
+	host, port, _ := splitEndpoint(endpoint)
 	if host == "" {
 		return false
 	}
@@ -348,15 +348,16 @@ func SelfHosted(endpoint string) bool {
 	return false
 }
 
-// hostPort takes the host and port out of a URL or host[:port], without
+// splitEndpoint takes the host, the port and the path (from the first
+// '/', '?' or '#' on) out of a URL or host[:port][/path], without
 // allocating (the processor asks for every step).
-func hostPort(endpoint string) (host, port string) {
+func splitEndpoint(endpoint string) (host, port, path string) {
 	h := endpoint
 	if i := strings.Index(h, "://"); i >= 0 {
 		h = h[i+3:]
 	}
 	if i := strings.IndexAny(h, "/?#"); i >= 0 {
-		h = h[:i]
+		h, path = h[:i], h[i:]
 	}
 	if i := strings.LastIndexByte(h, '@'); i >= 0 {
 		h = h[i+1:]
@@ -364,18 +365,18 @@ func hostPort(endpoint string) (host, port string) {
 	if strings.HasPrefix(h, "[") { // [v6]:port
 		j := strings.IndexByte(h, ']')
 		if j < 0 {
-			return "", ""
+			return "", "", ""
 		}
 		host, rest := h[1:j], h[j+1:]
 		if strings.HasPrefix(rest, ":") {
 			port = rest[1:]
 		}
-		return host, port
+		return host, port, path
 	}
 	if i := strings.IndexByte(h, ':'); i >= 0 && strings.Count(h, ":") == 1 {
-		return h[:i], h[i+1:]
+		return h[:i], h[i+1:], path
 	}
-	return h, ""
+	return h, "", path
 }
 
 // Rule is a user's price for models the catalogue lacks or prices
