@@ -7,8 +7,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// testSpan is one span with its resource and scope, for recogniser tests.
+// testSpan is one span with its resource and scope, for recogniser tests,
+// and the batch that holds it, for tests that run Annotate.
 type testSpan struct {
+	td    ptrace.Traces
 	res   pcommon.Resource
 	scope pcommon.InstrumentationScope
 	span  ptrace.Span
@@ -26,7 +28,7 @@ func newTestSpan(name string) testSpan {
 	sp.SetSpanID(pcommon.SpanID{0x0b, 1, 2, 3, 4, 5, 6, 7})
 	sp.SetStartTimestamp(1767225600000000000) // 2026-01-01T00:00:00Z
 	sp.SetEndTimestamp(1767225601500000000)
-	return testSpan{res: rs.Resource(), scope: ss.Scope(), span: sp}
+	return testSpan{td: td, res: rs.Resource(), scope: ss.Scope(), span: sp}
 }
 
 // recogniseOne runs the conventions that claim ts in priority order, as

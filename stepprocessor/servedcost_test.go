@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/agentsteps/collector/step"
 )
@@ -50,15 +49,12 @@ func TestServedByTheEndpointsProvider(t *testing.T) {
 			}
 			at, err := time.Parse(time.RFC3339, c.Timestamp)
 			require.NoError(t, err)
-			td := ptrace.NewTraces()
-			sp := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
-			sp.SetName("chat " + c.Model)
-			sp.SetTraceID(pcommon.TraceID{0x0c, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15})
-			sp.SetSpanID(pcommon.SpanID{0x0d, 1, 2, 3, 4, 5, 6, 7})
-			sp.SetStartTimestamp(pcommon.NewTimestampFromTime(at))
+			ts := newTestSpan("chat " + c.Model)
+			sp := ts.span
+			sp.SetStartTimestamp(pcommon.NewTimestampFromTime(at)) // dated prices
 			sp.SetEndTimestamp(pcommon.NewTimestampFromTime(at.Add(time.Second)))
 			require.NoError(t, sp.Attributes().FromRaw(attrs))
-			require.Empty(t, Annotate(nil, td))
+			require.Empty(t, Annotate(nil, ts.td))
 			ps, errs := step.Read(sp.Attributes())
 			require.Empty(t, errs)
 			require.Len(t, ps, 1)

@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/agentsteps/collector/step"
 )
@@ -73,20 +71,14 @@ func TestSpanCostKeys(t *testing.T) {
 		{name: "pricing off", attrs: with(genai, map[string]any{"gen_ai.usage.cost": 0.5}), off: true, source: "genai"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			td := ptrace.NewTraces()
-			ss := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty()
-			ss.Scope().SetName(c.scope)
-			sp := ss.Spans().AppendEmpty()
-			sp.SetName("chat gpt-4o")
-			sp.SetTraceID(pcommon.TraceID{0x0a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15})
-			sp.SetSpanID(pcommon.SpanID{0x0b, 1, 2, 3, 4, 5, 6, 7})
-			sp.SetStartTimestamp(1767225600000000000)
-			sp.SetEndTimestamp(1767225601500000000)
+			ts := newTestSpan("chat gpt-4o")
+			ts.scope.SetName(c.scope)
+			sp := ts.span
 			require.NoError(t, sp.Attributes().FromRaw(c.attrs))
 			cfg := createDefaultConfig()
 			cfg.Pricing.Enabled = !c.off
 			cfg.Fields = c.fields
-			require.Empty(t, Annotate(cfg, td))
+			require.Empty(t, Annotate(cfg, ts.td))
 			ps, errs := step.Read(sp.Attributes())
 			require.Empty(t, errs)
 			require.Len(t, ps, 1)
