@@ -110,6 +110,21 @@ export function checkSuite(suite, calls, records) {
       expect('cost_source', null);
       expect('cost_usd', null);
     }
+    // spanCost: a library that records its own cost says, from the call's
+    // log and its own price list, what it records (USD); the step keeps it.
+    if (suite.spanCost) {
+      const want = suite.spanCost(call, tokens);
+      expect('cost_source', 'span');
+      const near = (field, usd) => {
+        const got = s[field] ?? null;
+        if (got === null || Math.abs(got - usd) > 1e-12 + 1e-9 * usd) {
+          flag(field, `call ${i + 1}: ${field} = ${JSON.stringify(got)}, want ${usd}`);
+        }
+      };
+      near('input_cost_usd', want.input);
+      near('output_cost_usd', want.output);
+      near('cost_usd', want.input + want.output);
+    }
   });
   for (const field of pending) {
     if (!pendingSeen.has(field)) problems.push(`${field} now matches on every step: remove it from pendingFixes`);

@@ -7,23 +7,46 @@ import (
 )
 
 // spanCostKeys are the span's own cost keys, in USD, by the convention
-// whose spans carry them: pydantic-ai's total (operation.cost, which it
-// computes with genai-prices), OpenInference's total, prompt and completion
-// (llm.cost.*), and OpenLIT's total on GenAI spans (gen_ai.usage.cost).
-// Letta, the AI SDK and OpenLLMetry record none, so their spans are not
-// searched. zeroUnknown: the emitter writes 0 for a model it cannot price.
+// whose spans carry them (a source may have several, tried in order):
+// pydantic-ai's total (operation.cost, which it computes with
+// genai-prices), OpenInference's total, prompt and completion (llm.cost.*),
+// OpenLIT's total on GenAI spans (gen_ai.usage.cost), LiteLLM's
+// cost_breakdown (gen_ai.cost.total_cost, input_cost, output_cost; on its
+// litellm_request span, which OpenLLMetry's llm.request.type claims, or on
+// the application's GenAI span in its default mode), and Langfuse's
+// cost_details. Letta, the AI SDK and OpenLLMetry itself record none.
+//
+// zeroUnknown: the emitter writes 0 for a model it cannot price.
 // OpenLIT's get_chat_model_cost returns 0 on any error, a model missing
 // from its pricing file or no file at all (it is fetched from GitHub at
 // openlit.init), so its 0 is no price: the catalogue prices the step, or
 // nothing does (a self-hosted model). pydantic-ai writes operation.cost
-// only when genai-prices priced the call, so its 0 is a price.
+// only when genai-prices priced the call, and LiteLLM writes its
+// gen_ai.cost.* keys only from a cost_breakdown, which it keeps only for a
+// call it priced (litellm_logging.py set_cost_breakdown): their 0 is a
+// price.
+//
+// details: the total key holds Langfuse's cost_details, a JSON object of
+// USD by usage type (detailsCost).
 var spanCostKeys = [...]struct {
 	source, total, input, output string
-	zeroUnknown                  bool
+	zeroUnknown, details         bool
 }{
-	{"pydanticai", "operation.cost", "", "", false},
-	{"openinference", "llm.cost.total", "llm.cost.prompt", "llm.cost.completion", false},
-	{"genai", "gen_ai.usage.cost", "", "", true},
+	{"pydanticai", "operation.cost", "", "", false, false},
+	{"openinference", "llm.cost.total", "llm.cost.prompt", "llm.cost.completion", false, false},
+	{"genai", "gen_ai.usage.cost", "", "", true, false},
+	{"genai", litellmCost.total, litellmCost.input, litellmCost.output, false, false},
+	{"openllmetry", litellmCost.total, litellmCost.input, litellmCost.output, false, false},
+	{"langfuse", "langfuse.observation.cost_details", "", "", false, true},
+}
+
+// litellmCost is LiteLLM's cost_breakdown on its spans
+// (integrations/opentelemetry.py writes each entry as gen_ai.cost.<name>).
+// total_cost is what it bills, margins and discounts applied; input_cost
+// includes the cache reads and output_cost the reasoning, which it also
+// writes apart.
+var litellmCost = struct{ total, input, output string }{
+	"gen_ai.cost.total_cost", "gen_ai.cost.input_cost", "gen_ai.cost.output_cost",
 }
 
 // costSlots are one convention's span-cost keys as slots of the key
@@ -31,7 +54,7 @@ var spanCostKeys = [...]struct {
 // cost (no extra search of the span's attributes); noSlot for none.
 type costSlots struct {
 	total, input, output slot
-	zeroUnknown          bool
+	zeroUnknown, details bool
 }
 
 const noSlot = ^slot(0)
@@ -46,20 +69,9 @@ func spanCostSlots(ix *keyIndex) (out [len(spanCostKeys)]costSlots) {
 		return ix.add(k)
 	}
 	for i, k := range spanCostKeys {
-		out[i] = costSlots{ix.add(k.total), opt(k.input), opt(k.output), k.zeroUnknown}
+		out[i] = costSlots{ix.add(k.total), opt(k.input), opt(k.output), k.zeroUnknown, k.details}
 	}
 	return out
-}
-
-// costSlotsOf is the span-cost slots of a step's source: three string
-// compares, cheaper than a map lookup for every model call.
-func (a *annotator) costSlotsOf(source string) (costSlots, bool) {
-	for i := range spanCostKeys {
-		if spanCostKeys[i].source == source {
-			return a.costSlots[i], true
-		}
-	}
-	return costSlots{}, false
 }
 
 // priceCall prices a model call's step as soon as its span is recognised,
@@ -81,8 +93,12 @@ func (a *annotator) priceCall(f *spanFacts, out *finding) {
 		source = out.source
 	}
 	if p.CostUSD == nil && p.CostSource == "" {
-		if cs, ok := a.costSlotsOf(source); ok {
-			spanCost(p, f, cs)
+		// A few string compares: cheaper than a map lookup for every
+		// model call.
+		for i := range spanCostKeys {
+			if spanCostKeys[i].source == source && spanCost(p, f, a.costSlots[i]) {
+				break
+			}
 		}
 	}
 	a.price(p, source)
@@ -107,27 +123,34 @@ func (a *annotator) price(p *step.Step, source string) {
 	p.PriceAnchor(a.pricing, source != "letta")
 }
 
-// spanCost reads the emitter's own cost from its keys. A total alone is
-// kept as the total; prompt and completion without a total add up to it.
-// A value that is not an amount in USD is ignored, and the catalogue
-// prices the step.
-func spanCost(p *step.Step, f *spanFacts, cs costSlots) {
-	total := usdAt(f, cs.total)
-	var in, out *float64
-	if cs.input != noSlot {
-		// Most spans carry no cost: the completion is looked for only
-		// when a total or a prompt cost was found.
-		if in = usdAt(f, cs.input); in != nil || total != nil {
-			out = usdAt(f, cs.output)
+// spanCost reads the emitter's own cost from its keys and reports whether
+// it found one. A total alone is kept as the total; prompt and completion
+// without a total add up to it. A value that is not an amount in USD is
+// ignored, and the catalogue prices the step.
+func spanCost(p *step.Step, f *spanFacts, cs costSlots) bool {
+	var total, in, out *float64
+	if cs.details {
+		if v, ok := f.get(cs.total); ok {
+			total, in, out = detailsCost(v)
+		}
+	} else {
+		total = usdAt(f, cs.total)
+		if cs.input != noSlot {
+			// Most spans carry no cost: the completion is looked for only
+			// when a total or a prompt cost was found.
+			if in = usdAt(f, cs.input); in != nil || total != nil {
+				out = usdAt(f, cs.output)
+			}
 		}
 	}
 	if total == nil && in != nil && out != nil {
 		total = step.USD(*in + *out)
 	}
 	if total == nil || cs.zeroUnknown && *total == 0 {
-		return
+		return false
 	}
 	p.CostUSD, p.InputCostUSD, p.OutputCostUSD, p.CostSource = total, in, out, step.CostSourceSpan
+	return true
 }
 
 func usdAt(f *spanFacts, s slot) *float64 {

@@ -28,6 +28,15 @@ func TestSpanCostKeys(t *testing.T) {
 		"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o",
 		"gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 100,
 	}
+	// LiteLLM's litellm_request span (conformance/python/captured/litellm-otel.json).
+	litellm := map[string]any{
+		"llm.request.type": "completion", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o",
+		"gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 100,
+	}
+	lf := map[string]any{
+		"langfuse.observation.type": "generation", "langfuse.observation.model.name": "gpt-4o",
+		"langfuse.observation.usage_details": `{"input": 1000, "output": 100}`,
+	}
 	with := func(base map[string]any, extra map[string]any) map[string]any {
 		m := map[string]any{}
 		for k, v := range base {
@@ -68,6 +77,27 @@ func TestSpanCostKeys(t *testing.T) {
 		{name: "openinference completion alone", attrs: with(oi, map[string]any{"llm.cost.completion": 0.5}), source: "openinference", costSource: "catalogue"},
 		{name: "openinference bad total, good parts", attrs: with(oi, map[string]any{"llm.cost.total": "x", "llm.cost.prompt": 0.25, "llm.cost.completion": 0.5}), source: "openinference", costSource: "span", total: ptr(0.75), in: ptr(0.25), out_: ptr(0.5)},
 		{name: "user's fields map the cost", attrs: with(genai, map[string]any{"my.cost": 0.125, "gen_ai.usage.cost": 0.5}), fields: map[string][]string{"cost_usd": {"my.cost"}}, source: "genai", costSource: "span", total: ptr(0.125)},
+		// LiteLLM's cost_breakdown: written only for a call it priced, so
+		// its 0 is a price; on its own span (OpenLLMetry's keys claim it)
+		// and on the application's GenAI span in its default mode.
+		{name: "litellm breakdown", attrs: with(litellm, map[string]any{"gen_ai.cost.total_cost": 5.3325e-05, "gen_ai.cost.input_cost": 3.2325e-05, "gen_ai.cost.output_cost": 2.1e-05, "gen_ai.cost.cache_read_cost": 5.175e-06}), source: "openllmetry", costSource: "span", total: ptr(5.3325e-05), in: ptr(3.2325e-05), out_: ptr(2.1e-05)},
+		{name: "litellm breakdown on a GenAI span", attrs: with(genai, map[string]any{"gen_ai.cost.total_cost": 0.0125, "gen_ai.cost.input_cost": 0.01, "gen_ai.cost.output_cost": 0.0025}), source: "genai", costSource: "span", total: ptr(0.0125), in: ptr(0.01), out_: ptr(0.0025)},
+		{name: "litellm total zero", attrs: with(litellm, map[string]any{"gen_ai.cost.total_cost": 0.0, "gen_ai.cost.input_cost": 0.0, "gen_ai.cost.output_cost": 0.0}), source: "openllmetry", costSource: "span", total: ptr(0), in: ptr(0), out_: ptr(0)},
+		{name: "litellm total not USD", attrs: with(litellm, map[string]any{"gen_ai.cost.total_cost": "n/a"}), source: "openllmetry", costSource: "catalogue"},
+		{name: "litellm none", attrs: litellm, source: "openllmetry", costSource: "catalogue"},
+		{name: "openlit zero, litellm priced", attrs: with(genai, map[string]any{"gen_ai.usage.cost": 0.0, "gen_ai.cost.total_cost": 0.25}), source: "genai", costSource: "span", total: ptr(0.25)},
+		// Langfuse's cost_details: input and output are every type whose
+		// name holds the word; the total is "total", or the sum of all.
+		{name: "langfuse total from OpenRouter", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{"total": 0.0042}`}), source: "langfuse", costSource: "span", total: ptr(0.0042)},
+		{name: "langfuse types without a total", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{"input": 0.001, "input_cached_tokens": 0.0002, "output": 0.003, "audio": 0.0001}`}), source: "langfuse", costSource: "span", total: ptr(0.0043), in: ptr(0.0012), out_: ptr(0.003)},
+		{name: "langfuse types and a total", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{"input": 0.001, "output": 0.003, "total": 0.005}`}), source: "langfuse", costSource: "span", total: ptr(0.005), in: ptr(0.001), out_: ptr(0.003)},
+		{name: "langfuse zeros of a failed call", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{"input": 0, "output": 0, "total": 0}`}), source: "langfuse", costSource: "span", total: ptr(0), in: ptr(0), out_: ptr(0)},
+		{name: "langfuse as a map", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": map[string]any{"input": 0.25, "output": 0.5}}), source: "langfuse", costSource: "span", total: ptr(0.75), in: ptr(0.25), out_: ptr(0.5)},
+		{name: "langfuse amount not USD", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{"input": 0.001, "output": "cheap"}`}), source: "langfuse", costSource: "catalogue"},
+		{name: "langfuse negative amount", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{"total": -1}`}), source: "langfuse", costSource: "catalogue"},
+		{name: "langfuse empty object", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{}`}), source: "langfuse", costSource: "catalogue"},
+		{name: "langfuse not an object", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `[0.1, 0.2]`}), source: "langfuse", costSource: "catalogue"},
+		{name: "langfuse broken JSON", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{"total": 0.1`}), source: "langfuse", costSource: "catalogue"},
 		{name: "pricing off", attrs: with(genai, map[string]any{"gen_ai.usage.cost": 0.5}), off: true, source: "genai"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -381,7 +381,7 @@ export const suites = [
     // output and total; cache reads and reasoning only in the
     // metadata.usage_object repr. Its own cost as gen_ai.cost.total_cost,
     // input_cost and output_cost (and hidden_params.response_cost), which
-    // the processor does not read. A stream is logged from litellm's thread
+    // the step keeps (cost_source span). A stream is logged from litellm's thread
     // pool after its last chunk, without the caller's context: its span is
     // the root of a trace of its own, with no agent, conversation or run.
     name: 'litellm-otel',
@@ -393,6 +393,14 @@ export const suites = [
     calls: 4,
     model: { block: 'response', stream: 'request' },
     gives: ['prompt', 'completion', 'total', 'finish'],
+    // litellm 1.110.2's own prices for gpt-4o-mini (its bundled
+    // model_prices_and_context_window_backup.json, which the script makes
+    // it use): 0.15 USD per million input tokens, 0.075 per million cache
+    // reads, 0.60 per million output tokens, reasoning included.
+    spanCost: (call, t) => ({
+      input: (t.prompt - (t.cached ?? 0)) * 0.15e-6 + (t.cached ?? 0) * 0.075e-6,
+      output: t.completion * 0.6e-6,
+    }),
     context: (i) => (loop(i)
       ? { agent_id: null, conversation_id: null, run_id: null }
       : { agent_id: 'weather-agent', conversation_id: 'conv-litellm-otel-block' }),
