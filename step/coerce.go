@@ -125,8 +125,15 @@ func clip(s string) string {
 	return s
 }
 
-// maxUSD bounds a cost: no single model call costs a million dollars.
+// usdLimit bounds a cost: no single model call costs a million dollars.
 const usdLimit = 1e6
+
+// ValidUSD reports whether f is an amount a step may carry, in USD:
+// finite, non-negative and below a million. Anything else (counts no call
+// could have, times a rate) would be written and then refused on reading.
+func ValidUSD(f float64) bool {
+	return !math.IsNaN(f) && f >= 0 && f < usdLimit
+}
 
 // USDFromValue reads an amount of US dollars given as a double, an int or a
 // decimal string: finite, non-negative and below a million.
@@ -145,7 +152,7 @@ func USDFromValue(v pcommon.Value) (float64, error) {
 	default:
 		return 0, fmt.Errorf("want an amount in USD, got a %s", typeName(v.Type()))
 	}
-	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f >= usdLimit {
+	if !ValidUSD(f) {
 		return 0, fmt.Errorf("amount %v USD is out of range", f)
 	}
 	return f, nil

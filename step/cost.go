@@ -97,6 +97,15 @@ func (s *Step) price(e *pricing.Engine, fillWindow bool, cell func() *costCell) 
 	case strings.HasPrefix(s.CostSource, CostSourceCataloguePrefix):
 		s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = nil, nil, nil, ""
 	}
+	if cost != nil && !(ValidUSD(cost.Total) && ValidUSD(cost.Input) && ValidUSD(cost.Output)) {
+		// Counts no call could have (a fuzzed or corrupt span) priced past
+		// what a step may carry: no cost, and none kept from an earlier
+		// quote of the same step.
+		cost = nil
+		if s.CostSource == CostSourceConfig || strings.HasPrefix(s.CostSource, CostSourceCataloguePrefix) {
+			s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = nil, nil, nil, ""
+		}
+	}
 	window := fillWindow && s.ContextWindowLimit == nil && q.ContextWindow > 0
 	if cost == nil && !window {
 		return

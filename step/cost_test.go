@@ -103,3 +103,30 @@ func TestPriceCostLeavesTheWindowToTheParts(t *testing.T) {
 		}
 	}
 }
+
+// TestPriceOutOfRangeGivesNoCost: counts no call could have, priced at the
+// catalogue's rate, pass what a step may carry (ValidUSD, which Read holds
+// step.cost_usd to). The step gets no cost, and loses the one an earlier
+// quote gave it, rather than a record whose cost does not read back.
+func TestPriceOutOfRangeGivesNoCost(t *testing.T) {
+	e := pricing.New(pricing.Embedded(), nil)
+	start := Time(time.Date(2026, 9, 15, 12, 0, 0, 0, time.UTC).UnixNano())
+	s := Step{ID: "s", ProviderName: "openai", Model: "gpt-4o", StartTime: start, PromptTokens: Int(1000), CompletionTokens: Int(10)}
+	s.Price(e)
+	if s.CostUSD == nil {
+		t.Fatal("the sane counts were not priced")
+	}
+	s.PromptTokens = Int(52983525027888) // a fuzzed count: 132 million USD at gpt-4o's rate
+	s.Price(e)
+	if s.CostUSD != nil || s.InputCostUSD != nil || s.OutputCostUSD != nil || s.CostSource != "" {
+		t.Errorf("cost %v %v %v %q, want none", s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource)
+	}
+	for _, f := range []float64{-1, math.NaN(), math.Inf(1), 1e6} {
+		if ValidUSD(f) {
+			t.Errorf("ValidUSD(%v) = true", f)
+		}
+	}
+	if !ValidUSD(0) || !ValidUSD(999999.99) {
+		t.Error("ValidUSD refused an amount a step may carry")
+	}
+}

@@ -146,7 +146,8 @@ func spanCost(p *step.Step, f *spanFacts, cs costSlots) bool {
 	if total == nil && in != nil && out != nil {
 		total = step.USD(*in + *out)
 	}
-	if total == nil || cs.zeroUnknown && *total == 0 {
+	// A total added up from parts may pass what a step can carry.
+	if total == nil || !step.ValidUSD(*total) || cs.zeroUnknown && *total == 0 {
 		return false
 	}
 	p.CostUSD, p.InputCostUSD, p.OutputCostUSD, p.CostSource = total, in, out, step.CostSourceSpan

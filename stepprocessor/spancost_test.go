@@ -73,6 +73,8 @@ func TestSpanCostKeys(t *testing.T) {
 		{name: "openinference total and prompt", attrs: with(oi, map[string]any{"llm.cost.total": 1.0, "llm.cost.prompt": 0.4}), source: "openinference", costSource: "span", total: ptr(1), in: ptr(0.4)},
 		{name: "openinference all three", attrs: with(oi, map[string]any{"llm.cost.total": 1.0, "llm.cost.prompt": 0.4, "llm.cost.completion": 0.6}), source: "openinference", costSource: "span", total: ptr(1), in: ptr(0.4), out_: ptr(0.6)},
 		{name: "openinference prompt and completion", attrs: with(oi, map[string]any{"llm.cost.prompt": 0.25, "llm.cost.completion": 0.5}), source: "openinference", costSource: "span", total: ptr(0.75), in: ptr(0.25), out_: ptr(0.5)},
+		// Each part an amount, their sum past what a step may carry.
+		{name: "openinference parts add up past a million USD", attrs: with(oi, map[string]any{"llm.cost.prompt": 600000.0, "llm.cost.completion": 600000.0}), source: "openinference", costSource: "catalogue"},
 		{name: "openinference prompt alone", attrs: with(oi, map[string]any{"llm.cost.prompt": 0.25}), source: "openinference", costSource: "catalogue"},
 		{name: "openinference completion alone", attrs: with(oi, map[string]any{"llm.cost.completion": 0.5}), source: "openinference", costSource: "catalogue"},
 		{name: "openinference bad total, good parts", attrs: with(oi, map[string]any{"llm.cost.total": "x", "llm.cost.prompt": 0.25, "llm.cost.completion": 0.5}), source: "openinference", costSource: "span", total: ptr(0.75), in: ptr(0.25), out_: ptr(0.5)},
@@ -95,6 +97,7 @@ func TestSpanCostKeys(t *testing.T) {
 		{name: "langfuse as a map", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": map[string]any{"input": 0.25, "output": 0.5}}), source: "langfuse", costSource: "span", total: ptr(0.75), in: ptr(0.25), out_: ptr(0.5)},
 		{name: "langfuse amount not USD", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{"input": 0.001, "output": "cheap"}`}), source: "langfuse", costSource: "catalogue"},
 		{name: "langfuse negative amount", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{"total": -1}`}), source: "langfuse", costSource: "catalogue"},
+		{name: "langfuse types add up past a million USD", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{"input": 600000, "output": 600000}`}), source: "langfuse", costSource: "catalogue"},
 		{name: "langfuse empty object", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{}`}), source: "langfuse", costSource: "catalogue"},
 		{name: "langfuse not an object", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `[0.1, 0.2]`}), source: "langfuse", costSource: "catalogue"},
 		{name: "langfuse broken JSON", attrs: with(lf, map[string]any{"langfuse.observation.cost_details": `{"total": 0.1`}), source: "langfuse", costSource: "catalogue"},
