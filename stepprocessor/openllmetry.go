@@ -101,17 +101,19 @@ type openllmetryRecogniser struct {
 	entityName, workflowKey []slot
 	signs                   []slot
 	keys                    genaiFamilySlots
+	litellmUsage            slot
 }
 
 func newOpenLLMetry(ix *keyIndex) *openllmetryRecogniser {
 	return &openllmetryRecogniser{
-		op:          ix.add("gen_ai.operation.name"),
-		requestType: ix.add("llm.request.type"),
-		spanKind:    ix.add("traceloop.span.kind"),
-		entityName:  ix.addAll("traceloop.entity.name"),
-		workflowKey: ix.addAll("traceloop.workflow.name"),
-		signs:       ix.addAll(openllmetryOnlyKeys...),
-		keys:        openllmetryKeys.register(ix),
+		op:           ix.add("gen_ai.operation.name"),
+		requestType:  ix.add("llm.request.type"),
+		spanKind:     ix.add("traceloop.span.kind"),
+		entityName:   ix.addAll("traceloop.entity.name"),
+		workflowKey:  ix.addAll("traceloop.workflow.name"),
+		signs:        ix.addAll(openllmetryOnlyKeys...),
+		keys:         openllmetryKeys.register(ix),
+		litellmUsage: ix.add(litellmUsageKey),
 	}
 }
 
@@ -140,6 +142,11 @@ func (r *openllmetryRecogniser) recognise(f *spanFacts, out *finding) bool {
 		// a nearer agent ancestor.
 		out.role = roleLLM
 		r.keys.readCall(f, out)
+		if v, ok := f.get(r.litellmUsage); ok {
+			if err := readLiteLLMUsage(v, &out.patch); err != nil {
+				out.problem(litellmUsageKey, err)
+			}
+		}
 		if f.scope.Name() == traceloopAnthropicJS {
 			addCacheToPrompt(&out.patch)
 		}

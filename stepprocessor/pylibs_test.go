@@ -393,3 +393,69 @@ func TestSemanticKernelChatIsGenAIWithItsEnumFinishReason(t *testing.T) {
 	p = recogniseLLM(t, semanticKernelChat("FinishReason.STOP,FinishReason.LENGTH"), "genai").patch
 	require.Equal(t, "stop", p.FinishReason)
 }
+
+// litellmRequestSpan is litellm 1.110.2's litellm_request span
+// (captured/litellm-otel.json, the first call) with the given usage object.
+func litellmRequestSpan(usage any) testSpan {
+	a := map[string]any{
+		"llm.request.type": "completion", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini",
+		"gen_ai.usage.input_tokens": 250, "gen_ai.usage.output_tokens": 35, "gen_ai.usage.total_tokens": 285,
+	}
+	if usage != nil {
+		a["metadata.usage_object"] = usage
+	}
+	ts := newGenAISpan("litellm_request", a)
+	ts.scope.SetName("litellm")
+	return ts
+}
+
+// TestLiteLLMUsageObjectGivesTheCacheAndReasoning: the counts under the
+// usage object's details are the step's; the span's own keys keep theirs.
+func TestLiteLLMUsageObjectGivesTheCacheAndReasoning(t *testing.T) {
+	f := recogniseLLM(t, litellmRequestSpan("{'completion_tokens': 35, 'prompt_tokens': 250, 'total_tokens': 285, "+
+		"'completion_tokens_details': {'audio_tokens': 0, 'reasoning_tokens': 13}, "+
+		"'prompt_tokens_details': {'audio_tokens': 0, 'cached_tokens': 69, 'cache_write_tokens': 12}}"), "openllmetry")
+	require.Empty(t, f.problems)
+	p := f.patch
+	require.Equal(t, int64(250), *p.PromptTokens)
+	require.Equal(t, int64(35), *p.CompletionTokens)
+	require.Equal(t, int64(285), *p.TotalTokens)
+	require.Equal(t, int64(69), *p.CachedInputTokens)
+	require.Equal(t, int64(12), *p.CacheWriteTokens)
+	require.Equal(t, int64(13), *p.ReasoningTokens)
+
+	// A stream's object: details of None, and the cost beside them.
+	f = recogniseLLM(t, litellmRequestSpan("{'completion_tokens': 35, 'prompt_tokens': 250, 'total_tokens': 285, "+
+		"'completion_tokens_details': {'accepted_prediction_tokens': None, 'reasoning_tokens': 15, 'text_tokens': None}, "+
+		"'prompt_tokens_details': {'cached_tokens': 71, 'image_tokens': None}, 'cost': 5.7e-05}"), "openllmetry")
+	require.Empty(t, f.problems)
+	require.Equal(t, int64(71), *f.patch.CachedInputTokens)
+	require.Equal(t, int64(15), *f.patch.ReasoningTokens)
+	require.Nil(t, f.patch.CacheWriteTokens)
+
+	// No object: the span's keys alone, and no details.
+	f = recogniseLLM(t, litellmRequestSpan(nil), "openllmetry")
+	require.Equal(t, int64(250), *f.patch.PromptTokens)
+	require.Nil(t, f.patch.CachedInputTokens)
+	require.Nil(t, f.patch.ReasoningTokens)
+}
+
+// TestLiteLLMUsageObjectThatIsNoUsage: a value that is no usage repr, or a
+// count that is no count, is reported; the span's own counts stand.
+func TestLiteLLMUsageObjectThatIsNoUsage(t *testing.T) {
+	for name, usage := range map[string]any{
+		"not a repr":     "{'prompt_tokens': ",
+		"a list":         "[1, 2]",
+		"not text":       42,
+		"negative count": "{'prompt_tokens_details': {'cached_tokens': -1}, 'completion_tokens_details': {'reasoning_tokens': 7}}",
+	} {
+		f := recogniseLLM(t, litellmRequestSpan(usage), "openllmetry")
+		require.Len(t, f.problems, 1, name)
+		require.Contains(t, f.problems[0].Error(), "metadata.usage_object", name)
+		require.Equal(t, int64(250), *f.patch.PromptTokens, name)
+		require.Nil(t, f.patch.CachedInputTokens, name)
+		if name == "negative count" {
+			require.Equal(t, int64(7), *f.patch.ReasoningTokens, "the good count is still read")
+		}
+	}
+}

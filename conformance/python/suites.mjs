@@ -379,7 +379,7 @@ export const suites = [
     // gen_ai.response.model (a stream's is the requested one),
     // gen_ai.response.id, the finish reasons, input (with the cache),
     // output and total; cache reads and reasoning only in the
-    // metadata.usage_object repr. Its own cost as gen_ai.cost.total_cost,
+    // metadata.usage_object repr, which the step reads for them. Its own cost as gen_ai.cost.total_cost,
     // input_cost and output_cost (and hidden_params.response_cost), which
     // the step keeps (cost_source span). A stream is logged from litellm's thread
     // pool after its last chunk, without the caller's context: its span is
@@ -392,7 +392,7 @@ export const suites = [
     source: 'openllmetry',
     calls: 4,
     model: { block: 'response', stream: 'request' },
-    gives: ['prompt', 'completion', 'total', 'finish'],
+    gives: ['prompt', 'completion', 'total', 'cached', 'reasoning', 'finish'],
     // litellm 1.110.2's own prices for gpt-4o-mini (its bundled
     // model_prices_and_context_window_backup.json, which the script makes
     // it use): 0.15 USD per million input tokens, 0.075 per million cache
