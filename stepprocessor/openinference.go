@@ -96,6 +96,7 @@ type openinferenceRecogniser struct {
 	call                                 modelCallSlots
 	agent, session, user, tags, metadata []slot
 	exchange, io                         []slot
+	outputValue                          slot
 }
 
 func newOpenInference(ix *keyIndex) *openinferenceRecogniser {
@@ -110,6 +111,8 @@ func newOpenInference(ix *keyIndex) *openinferenceRecogniser {
 		metadata: ix.addAll(k.metadata...),
 		exchange: ix.addAll(openinferenceExchange...),
 		io:       ix.addAll(openinferenceIO...),
+		// output.value again: the provider's response, for its usage details.
+		outputValue: ix.add("output.value"),
 	}
 }
 
@@ -132,6 +135,11 @@ func (r *openinferenceRecogniser) recognise(f *spanFacts, out *finding) bool {
 			break
 		}
 		out.role = roleLLM
+		if out.patch.CachedInputTokens == nil && out.patch.ReasoningTokens == nil {
+			if v, ok := f.get(r.outputValue); ok {
+				readOutputUsage(v, &out.patch)
+			}
+		}
 	case strings.EqualFold(kind, "AGENT"):
 		out.role = roleContext
 		if !r.langgraphNode(f) {

@@ -1,6 +1,7 @@
 package stepprocessor
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -349,4 +350,50 @@ func TestOpenInferenceForeignSpanCostsNoAllocation(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { r.recognise(f, &out) })
 	require.Zero(t, allocs)
 	require.False(t, r.recognise(f, &out))
+}
+
+// TestOpenInferenceUsageDetailsFromTheResponse: an LLM span with no cache
+// or reasoning keys takes them from the provider's usage in output.value
+// (openai-agents records a streamed Responses API response as [response],
+// conformance/python/captured/openai-agents-openinference.json), only when
+// that usage's input count is the span's prompt count.
+func TestOpenInferenceUsageDetailsFromTheResponse(t *testing.T) {
+	responses := `{"id": "resp_1", "output": [{"type": "message", "content": [{"text": "Sunny."}]}], "usage": {"input_tokens": 430, ` +
+		`"input_tokens_details": {"cache_write_tokens": 0, "cached_tokens": 87, "cache_write_tokens_details": null}, ` +
+		`"output_tokens": 53, "output_tokens_details": {"reasoning_tokens": 31}, "total_tokens": 483}}`
+	chat := `{"id": "chatcmpl-1", "choices": [], "usage": {"prompt_tokens": 430, "completion_tokens": 53, ` +
+		`"prompt_tokens_details": {"cached_tokens": 87}, "completion_tokens_details": {"reasoning_tokens": 31}}}`
+	for _, c := range []struct {
+		name          string
+		output        any
+		extra         map[string]any
+		cached, think *int64
+	}{
+		{name: "a Responses API response", output: responses, cached: step.Int(87), think: step.Int(31)},
+		{name: "a streamed response in a list", output: " [" + responses + "]", cached: step.Int(87), think: step.Int(31)},
+		{name: "a Chat Completions response", output: chat, cached: step.Int(87), think: step.Int(31)},
+		{name: "another call's usage", output: strings.Replace(responses, `"input_tokens": 430`, `"input_tokens": 999`, 1)},
+		{name: "messages, no usage", output: `[{"content": "Sunny.", "role": "assistant"}]`},
+		{name: "plain text", output: "It is sunny in Paris."},
+		{name: "broken JSON", output: responses[:100]},
+		{name: "a count that is no whole number", output: strings.Replace(responses, `"cached_tokens": 87`, `"cached_tokens": 8.5`, 1), think: step.Int(31)},
+		{name: "not text", output: 7},
+		{name: "the span's own cache count wins", output: responses, extra: map[string]any{"llm.token_count.prompt_details.cache_read": 5}, cached: step.Int(5)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := map[string]any{
+				"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini", "llm.provider": "openai",
+				"llm.token_count.prompt": 430, "llm.token_count.completion": 53,
+				"output.value": c.output, "output.mime_type": "application/json",
+			}
+			for k, v := range c.extra {
+				a[k] = v
+			}
+			f := recogniseLLM(t, newGenAISpan("generation", a), "openinference")
+			require.Empty(t, f.problems)
+			require.Equal(t, c.cached, f.patch.CachedInputTokens, "cached_input_tokens")
+			require.Equal(t, c.think, f.patch.ReasoningTokens, "reasoning_tokens")
+			require.Equal(t, int64(430), *f.patch.PromptTokens)
+		})
+	}
 }

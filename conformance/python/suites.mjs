@@ -99,7 +99,10 @@ export const suites = [
     // turned into OpenInference spans by its trace processor. A generation
     // span has llm.model_name (the requested model), llm.token_count.prompt
     // and .completion; no total, no cache or reasoning details, no finish
-    // reason; the agent span has agent.name.
+    // reason; the agent span has agent.name. A streamed call's output.value
+    // is [the Responses API response], whose usage has the cache reads and
+    // reasoning, which the step reads from it; a blocking call's is the
+    // output items alone.
     name: 'openai-agents-openinference',
     library: 'openai-agents + openinference-instrumentation-openai-agents',
     venv: 'agents',
@@ -109,7 +112,7 @@ export const suites = [
     model: 'request',
     // P + C is the server's total. The stream's counts need
     // ModelSettings(include_usage=True) away from api.openai.com.
-    gives: ['prompt', 'completion', 'total'],
+    gives: { block: ['prompt', 'completion', 'total'], stream: ['prompt', 'completion', 'total', 'cached', 'reasoning'] },
     context: () => ({ agent_id: 'weather-agent' }),
     runPerLoop: true,
   },

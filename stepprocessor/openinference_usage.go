@@ -1,0 +1,117 @@
+package stepprocessor
+
+import (
+	"math"
+	"strings"
+
+	"github.com/segmentio/encoding/json"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/agentsteps/collector/step"
+)
+
+// readOutputUsage fills the cache and reasoning counts of an OpenInference
+// LLM span that recorded none under llm.token_count.*, from the provider's
+// usage object in its output.value JSON, where it is the whole response:
+// openai-agents' instrumentation records the Responses API response
+// (usage.input_tokens_details.cached_tokens,
+// usage.output_tokens_details.reasoning_tokens), as the OpenAI
+// instrumentation records a Chat Completions one (prompt_tokens_details,
+// completion_tokens_details). Both count as we do: the input includes its
+// cached part, the output its reasoning. Its cache_write_tokens is not
+// read: the openai SDK's model writes 0 there when the API sent none.
+//
+// The object is believed only when its input count is the span's prompt
+// count, so that an output holding some other usage (an aggregate, a
+// tool's) is never read as this call's. Anything else (no JSON, no usage,
+// a count that is no whole number) leaves the step as the keys gave it:
+// output.value is free text to the convention, not an error to report.
+func readOutputUsage(v pcommon.Value, p *step.Step) {
+	if p.PromptTokens == nil || v.Type() != pcommon.ValueTypeStr {
+		return
+	}
+	usage, ok := outputUsage(strings.TrimSpace(v.Str()))
+	if !ok {
+		return
+	}
+	input, ok := jsonCount(usage, "input_tokens", "prompt_tokens")
+	if !ok || input != *p.PromptTokens {
+		return
+	}
+	if d, ok := jsonMemberOf(usage, "input_tokens_details", "prompt_tokens_details"); ok {
+		if n, ok := jsonCount(d, "cached_tokens"); ok {
+			p.CachedInputTokens = step.Int(n)
+		}
+	}
+	if d, ok := jsonMemberOf(usage, "output_tokens_details", "completion_tokens_details"); ok && p.ReasoningTokens == nil {
+		if n, ok := jsonCount(d, "reasoning_tokens"); ok {
+			p.ReasoningTokens = step.Int(n)
+		}
+	}
+}
+
+// outputUsage finds the usage object in an output.value: the response
+// object's own, or, where the value is a list (openai-agents records a
+// streamed response as [response]), that of its first object that has one.
+func outputUsage(s string) (jsonObject, bool) {
+	switch {
+	case strings.HasPrefix(s, "{"):
+		if out, ok := newJSONObject(s); ok {
+			return jsonMember(out, "usage")
+		}
+	case strings.HasPrefix(s, "["):
+		// Checked as a whole as newJSONObject checks an object, then
+		// walked element by element.
+		if !json.Valid([]byte(s)) || !jsonNumbersFit(s) {
+			return jsonObject{}, false
+		}
+		for i := skipJSONSpace(s, 1); i < len(s) && s[i] != ']'; {
+			end := jsonValueEnd(s, i)
+			if s[i] == '{' {
+				if u, ok := jsonMember(jsonObject{s: s[i:end]}, "usage"); ok {
+					return u, true
+				}
+			}
+			i = skipJSONSpace(s, end)
+			if i < len(s) && s[i] == ',' {
+				i = skipJSONSpace(s, i+1)
+			}
+		}
+	}
+	return jsonObject{}, false
+}
+
+// jsonMember returns the object under key.
+func jsonMember(o jsonObject, key string) (jsonObject, bool) {
+	x, _ := o.lookup(key)
+	if raw, ok := x.(jsonRaw); ok && len(raw) > 0 && raw[0] == '{' {
+		return jsonObject{s: string(raw)}, true // part of a checked whole
+	}
+	return jsonObject{}, false
+}
+
+// jsonMemberOf returns the object under the first of keys that has one.
+func jsonMemberOf(o jsonObject, keys ...string) (jsonObject, bool) {
+	for _, k := range keys {
+		if m, ok := jsonMember(o, k); ok {
+			return m, true
+		}
+	}
+	return jsonObject{}, false
+}
+
+// jsonCount returns the whole, non-negative number under the first of keys
+// that holds a number.
+func jsonCount(o jsonObject, keys ...string) (int64, bool) {
+	for _, k := range keys {
+		x, _ := o.lookup(k)
+		if f, ok := x.(float64); ok {
+			if f < 0 || f > 1<<53 || f != math.Trunc(f) {
+				return 0, false
+			}
+			return int64(f), true
+		}
+	}
+	return 0, false
+}
