@@ -31,7 +31,11 @@ func readOutputUsage(v pcommon.Value, p *step.Step) {
 	if p.PromptTokens == nil || v.Type() != pcommon.ValueTypeStr {
 		return
 	}
-	usage, ok := outputUsage(strings.TrimSpace(v.Str()))
+	s := v.Str()
+	if !strings.Contains(s, `"usage"`) {
+		return // most outputs are messages: no JSON check for them
+	}
+	usage, ok := outputUsage(strings.TrimSpace(s))
 	if !ok {
 		return
 	}
