@@ -38,8 +38,9 @@ type pydanticaiRecogniser struct {
 	op    slot
 	signs []slot
 	keys  genaiFamilySlots
-	// Logfire's model-SDK instrumentations write request_data on each span.
-	logfireRequest slot
+	// Logfire's model-SDK instrumentations write request_data on each span,
+	// and the provider's usage object as gen_ai.usage.raw.
+	logfireRequest, usageRaw slot
 }
 
 func newPydanticAI(ix *keyIndex) *pydanticaiRecogniser {
@@ -49,6 +50,7 @@ func newPydanticAI(ix *keyIndex) *pydanticaiRecogniser {
 		keys:  pydanticaiKeys.register(ix),
 
 		logfireRequest: ix.add("request_data"),
+		usageRaw:       ix.add("gen_ai.usage.raw"),
 	}
 }
 
@@ -77,6 +79,12 @@ func (r *pydanticaiRecogniser) recognise(f *spanFacts, out *finding) bool {
 			return true
 		}
 		out.role = roleLLM
+		if out.patch.CachedInputTokens == nil || out.patch.ReasoningTokens == nil {
+			// Logfire's OpenAI spans keep the reasoning count only there.
+			if v, ok := f.get(r.usageRaw); ok {
+				readRawUsage(v, &out.patch)
+			}
+		}
 		return true
 	}
 	// Tool spans (execute_tool {tool}, v2 "running tool") hand down the

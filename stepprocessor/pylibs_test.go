@@ -311,7 +311,7 @@ func TestLogfireStreamedCallIsOneStepOnItsResponseLog(t *testing.T) {
 	require.Equal(t, int64(230), *p.PromptTokens)
 	require.Equal(t, int64(33), *p.CompletionTokens)
 	require.Equal(t, int64(67), *p.CachedInputTokens)
-	require.Nil(t, p.ReasoningTokens, "only in gen_ai.usage.raw")
+	require.Equal(t, int64(11), *p.ReasoningTokens, "from gen_ai.usage.raw, the only place Logfire keeps it")
 	require.Equal(t, "tool_call", p.FinishReason)
 }
 
@@ -457,5 +457,37 @@ func TestLiteLLMUsageObjectThatIsNoUsage(t *testing.T) {
 		if name == "negative count" {
 			require.Equal(t, int64(7), *f.patch.ReasoningTokens, "the good count is still read")
 		}
+	}
+}
+
+// TestLogfireRawUsageIsBelievedOnlyForThisCall: gen_ai.usage.raw fills
+// what the keys left out only when its input count is the span's; a
+// value that is no JSON object changes nothing and is no problem.
+func TestLogfireRawUsageIsBelievedOnlyForThisCall(t *testing.T) {
+	raw := func(v any) testSpan {
+		ts := logfireStreamLog()
+		ts.span.Attributes().Remove("gen_ai.usage.raw")
+		if v != nil {
+			require.NoError(t, ts.span.Attributes().PutEmpty("gen_ai.usage.raw").FromRaw(v))
+		}
+		return ts
+	}
+	for name, c := range map[string]struct {
+		raw       any
+		reasoning *int64
+	}{
+		"Responses shape":       {raw: `{"input_tokens": 230, "output_tokens": 33, "output_tokens_details": {"reasoning_tokens": 7}}`, reasoning: step.Int(7)},
+		"another call's usage":  {raw: `{"prompt_tokens": 999, "completion_tokens_details": {"reasoning_tokens": 7}}`},
+		"Anthropic's, no parts": {raw: `{"input_tokens": 230, "output_tokens": 33, "cache_read_input_tokens": 67}`},
+		"not JSON":              {raw: `CompletionUsage(prompt_tokens=230)`},
+		"broken JSON":           {raw: `{"prompt_tokens": 230, "completion_tokens_details": {`},
+		"a fraction":            {raw: `{"prompt_tokens": 230, "completion_tokens_details": {"reasoning_tokens": 1.5}}`},
+		"not text":              {raw: 230},
+		"absent":                {},
+	} {
+		f := recogniseLLM(t, raw(c.raw), "pydanticai")
+		require.Empty(t, f.problems, name)
+		require.Equal(t, c.reasoning, f.patch.ReasoningTokens, name)
+		require.Equal(t, int64(67), *f.patch.CachedInputTokens, "%s: the span's own key", name)
 	}
 }

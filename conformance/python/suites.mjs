@@ -353,7 +353,8 @@ export const suites = [
     // gen_ai.provider.name, the request and response models,
     // gen_ai.response.id, the finish reasons, input (with the cache) and
     // output counts and gen_ai.usage.cache_read.input_tokens; no total, and
-    // reasoning only inside the gen_ai.usage.raw JSON. A streamed call is
+    // reasoning only inside the gen_ai.usage.raw JSON, which the step reads
+    // for it. A streamed call is
     // that span with the request only (it ends when the stream is returned)
     // and, beside it, a "streaming response from ..." log (logfire.span_type
     // log, no duration) with the response, counts and finish reason
@@ -368,7 +369,7 @@ export const suites = [
     calls: 4,
     model: 'response',
     // P + C is the server's total.
-    gives: ['prompt', 'completion', 'total', 'cached', 'finish'],
+    gives: ['prompt', 'completion', 'total', 'cached', 'reasoning', 'finish'],
     context: (i) => ({ agent_id: 'weather-agent', conversation_id: `conv-logfire-openai-${mode(i)}` }),
     runPerLoop: true,
   },

@@ -13,20 +13,12 @@ import (
 
 // readOutputUsage fills the cache and reasoning counts of an OpenInference
 // LLM span that recorded none under llm.token_count.*, from the provider's
-// usage object in its output.value JSON, where it is the whole response:
-// openai-agents' instrumentation records the Responses API response
-// (usage.input_tokens_details.cached_tokens,
-// usage.output_tokens_details.reasoning_tokens), as the OpenAI
-// instrumentation records a Chat Completions one (prompt_tokens_details,
-// completion_tokens_details). Both count as we do: the input includes its
-// cached part, the output its reasoning. Its cache_write_tokens is not
-// read: the openai SDK's model writes 0 there when the API sent none.
-//
-// The object is believed only when its input count is the span's prompt
-// count, so that an output holding some other usage (an aggregate, a
-// tool's) is never read as this call's. Anything else (no JSON, no usage,
-// a count that is no whole number) leaves the step as the keys gave it:
-// output.value is free text to the convention, not an error to report.
+// usage object in its output.value JSON, where that is the whole response:
+// openai-agents' instrumentation records a streamed Responses API
+// response as [response], the OpenAI instrumentation a Chat Completions
+// one (fillUsageDetails). Anything else (no JSON, no usage, a count that
+// is no whole number) leaves the step as the keys gave it: output.value is
+// free text to the convention, not an error to report.
 func readOutputUsage(v pcommon.Value, p *step.Step) {
 	if p.PromptTokens == nil || v.Type() != pcommon.ValueTypeStr {
 		return
@@ -39,11 +31,29 @@ func readOutputUsage(v pcommon.Value, p *step.Step) {
 	if !ok {
 		return
 	}
+	fillUsageDetails(usage, p)
+}
+
+// fillUsageDetails sets the cache-read and reasoning counts that p lacks
+// from a provider's usage object in OpenAI's shapes: Responses
+// (input_tokens, input_tokens_details.cached_tokens,
+// output_tokens_details.reasoning_tokens) or Chat Completions
+// (prompt_tokens, prompt_tokens_details, completion_tokens_details). Both
+// count as we do: the input includes its cached part, the output its
+// reasoning. The object is believed only when its input count is p's
+// prompt count, so that some other usage (an aggregate, a tool's, or
+// Anthropic's, whose input_tokens leaves the cache out) is never read as
+// this call's. cache_write_tokens is not read: the openai SDK's model
+// writes 0 there when the API sent none.
+func fillUsageDetails(usage jsonObject, p *step.Step) {
+	if p.PromptTokens == nil {
+		return
+	}
 	input, ok := jsonCount(usage, "input_tokens", "prompt_tokens")
 	if !ok || input != *p.PromptTokens {
 		return
 	}
-	if d, ok := jsonMemberOf(usage, "input_tokens_details", "prompt_tokens_details"); ok {
+	if d, ok := jsonMemberOf(usage, "input_tokens_details", "prompt_tokens_details"); ok && p.CachedInputTokens == nil {
 		if n, ok := jsonCount(d, "cached_tokens"); ok {
 			p.CachedInputTokens = step.Int(n)
 		}
@@ -118,4 +128,21 @@ func jsonCount(o jsonObject, keys ...string) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// readRawUsage fills the cache and reasoning counts a span's keys left out
+// from gen_ai.usage.raw, the provider's usage object as JSON, which Logfire
+// writes beside its gen_ai.usage.* keys (fillUsageDetails). A value that is
+// no JSON object leaves the step as the keys gave it.
+func readRawUsage(v pcommon.Value, p *step.Step) {
+	if v.Type() != pcommon.ValueTypeStr {
+		return
+	}
+	s := strings.TrimSpace(v.Str())
+	if !strings.HasPrefix(s, "{") {
+		return
+	}
+	if usage, ok := newJSONObject(s); ok {
+		fillUsageDetails(usage, p)
+	}
 }
