@@ -372,6 +372,16 @@ func TestOpenInferenceUsageDetailsFromTheResponse(t *testing.T) {
 		{name: "a Responses API response", output: responses, cached: step.Int(87), think: step.Int(31)},
 		{name: "a streamed response in a list", output: " [" + responses + "]", cached: step.Int(87), think: step.Int(31)},
 		{name: "a Chat Completions response", output: chat, cached: step.Int(87), think: step.Int(31)},
+		// smolagents' ChatMessage: the SDK response's repr under "raw"
+		// (captured/smolagents-openinference.json).
+		{name: "smolagents' raw response repr", output: `{"role": "assistant", "content": null, "raw": "ChatCompletion(id='chatcmpl-fake25', ` +
+			`object='chat.completion', usage=CompletionUsage(completion_tokens=53, prompt_tokens=430, total_tokens=483, ` +
+			`completion_tokens_details=CompletionTokensDetails(audio_tokens=0, reasoning_tokens=31), ` +
+			`prompt_tokens_details=PromptTokensDetails(audio_tokens=0, cache_write_tokens=None, cached_tokens=87)))", ` +
+			`"token_usage": {"input_tokens": 430, "output_tokens": 53, "total_tokens": 483}}`, cached: step.Int(87), think: step.Int(31)},
+		{name: "smolagents' stream, no raw", output: `{"role": "assistant", "content": "Sunny.", "raw": null, "token_usage": {"input_tokens": 430}}`},
+		{name: "a raw repr of another call", output: `{"raw": "ChatCompletion(usage=CompletionUsage(prompt_tokens=9, prompt_tokens_details=PromptTokensDetails(cached_tokens=8)))"}`},
+		{name: "a raw that is no repr", output: `{"raw": "usage=("}`},
 		{name: "another call's usage", output: strings.Replace(responses, `"input_tokens": 430`, `"input_tokens": 999`, 1)},
 		{name: "messages, no usage", output: `[{"content": "Sunny.", "role": "assistant"}]`},
 		{name: "plain text", output: "It is sunny in Paris."},

@@ -24,14 +24,41 @@ func readOutputUsage(v pcommon.Value, p *step.Step) {
 		return
 	}
 	s := v.Str()
-	if !strings.Contains(s, `"usage"`) {
-		return // most outputs are messages: no JSON check for them
+	switch {
+	case strings.Contains(s, `"usage"`):
+		if usage, ok := outputUsage(strings.TrimSpace(s)); ok {
+			fillUsageDetails(jsonUsage{usage}, p)
+		}
+	case strings.Contains(s, "usage="):
+		// smolagents records its ChatMessage, whose "raw" is the repr of
+		// the SDK's response: ChatCompletion(..., usage=CompletionUsage(...)).
+		if usage, ok := rawReprUsage(strings.TrimSpace(s)); ok {
+			fillUsageDetails(usage, p)
+		}
 	}
-	usage, ok := outputUsage(strings.TrimSpace(s))
+	// Most outputs are messages, and neither: no JSON check for them.
+}
+
+// rawReprUsage finds the usage in the repr under the "raw" member of an
+// output.value object.
+func rawReprUsage(s string) (usageObject, bool) {
+	if !strings.HasPrefix(s, "{") {
+		return nil, false
+	}
+	out, ok := newJSONObject(s)
 	if !ok {
-		return
+		return nil, false
 	}
-	fillUsageDetails(usage, p)
+	raw, _ := out.lookup("raw")
+	text, ok := raw.(string)
+	if !ok {
+		return nil, false
+	}
+	resp, err := parsePyRepr(text)
+	if err != nil || resp.kind != pyCall {
+		return nil, false
+	}
+	return pyUsage{resp.pyValue}.member("usage")
 }
 
 // fillUsageDetails sets the cache-read and reasoning counts that p lacks
@@ -45,24 +72,67 @@ func readOutputUsage(v pcommon.Value, p *step.Step) {
 // Anthropic's, whose input_tokens leaves the cache out) is never read as
 // this call's. cache_write_tokens is not read: the openai SDK's model
 // writes 0 there when the API sent none.
-func fillUsageDetails(usage jsonObject, p *step.Step) {
+func fillUsageDetails(usage usageObject, p *step.Step) {
 	if p.PromptTokens == nil {
 		return
 	}
-	input, ok := jsonCount(usage, "input_tokens", "prompt_tokens")
+	input, ok := usage.count("input_tokens", "prompt_tokens")
 	if !ok || input != *p.PromptTokens {
 		return
 	}
-	if d, ok := jsonMemberOf(usage, "input_tokens_details", "prompt_tokens_details"); ok && p.CachedInputTokens == nil {
-		if n, ok := jsonCount(d, "cached_tokens"); ok {
+	if d, ok := usage.member("input_tokens_details", "prompt_tokens_details"); ok && p.CachedInputTokens == nil {
+		if n, ok := d.count("cached_tokens"); ok {
 			p.CachedInputTokens = step.Int(n)
 		}
 	}
-	if d, ok := jsonMemberOf(usage, "output_tokens_details", "completion_tokens_details"); ok && p.ReasoningTokens == nil {
-		if n, ok := jsonCount(d, "reasoning_tokens"); ok {
+	if d, ok := usage.member("output_tokens_details", "completion_tokens_details"); ok && p.ReasoningTokens == nil {
+		if n, ok := d.count("reasoning_tokens"); ok {
 			p.ReasoningTokens = step.Int(n)
 		}
 	}
+}
+
+// usageObject is a provider's usage as one emitter wrote it: JSON text
+// (jsonUsage) or the repr of the SDK's object (pyUsage).
+type usageObject interface {
+	// count returns the whole, non-negative number under the first of keys
+	// that holds a number.
+	count(keys ...string) (int64, bool)
+	// member returns the object under the first of keys that holds one.
+	member(keys ...string) (usageObject, bool)
+}
+
+type jsonUsage struct{ o jsonObject }
+
+func (u jsonUsage) count(keys ...string) (int64, bool) { return jsonCount(u.o, keys...) }
+
+func (u jsonUsage) member(keys ...string) (usageObject, bool) {
+	m, ok := jsonMemberOf(u.o, keys...)
+	return jsonUsage{m}, ok
+}
+
+// pyUsage is the repr of an openai SDK usage object,
+// CompletionUsage(prompt_tokens=..., prompt_tokens_details=PromptTokensDetails(...)).
+type pyUsage struct{ v pyValue }
+
+func (u pyUsage) count(keys ...string) (int64, bool) {
+	for _, k := range keys {
+		if f, ok := u.v.field(k); ok {
+			if n, ok, err := f.count(); ok && err == nil {
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
+func (u pyUsage) member(keys ...string) (usageObject, bool) {
+	for _, k := range keys {
+		if f, ok := u.v.field(k); ok && (f.kind == pyCall || f.kind == pyDict) {
+			return pyUsage{f}, true
+		}
+	}
+	return nil, false
 }
 
 // outputUsage finds the usage object in an output.value: the response
@@ -143,6 +213,6 @@ func readRawUsage(v pcommon.Value, p *step.Step) {
 		return
 	}
 	if usage, ok := newJSONObject(s); ok {
-		fillUsageDetails(usage, p)
+		fillUsageDetails(jsonUsage{usage}, p)
 	}
 }

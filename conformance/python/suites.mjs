@@ -122,7 +122,9 @@ export const suites = [
     // llm.model_name (the requested model) and prompt, completion and total
     // counts, no details and no finish reason; the AGENT span
     // (weather_agent.run) names the agent only in the span name and carries
-    // the run's summed counts, which must give no step.
+    // the run's summed counts, which must give no step. A blocking call's
+    // output.value holds the SDK response's repr under "raw", whose usage
+    // the step reads for the cache and reasoning; a stream's raw is null.
     name: 'smolagents-openinference',
     library: 'smolagents + openinference-instrumentation-smolagents',
     venv: 'agents',
@@ -130,7 +132,7 @@ export const suites = [
     source: 'openinference',
     calls: 4,
     model: 'request',
-    gives: ['prompt', 'completion', 'total'],
+    gives: { block: ['prompt', 'completion', 'total', 'cached', 'reasoning'], stream: ['prompt', 'completion', 'total'] },
     runPerLoop: true,
   },
   {
