@@ -1,6 +1,7 @@
 package stepprocessor
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -406,4 +407,27 @@ func TestOpenInferenceUsageDetailsFromTheResponse(t *testing.T) {
 			require.Equal(t, int64(430), *f.patch.PromptTokens)
 		})
 	}
+}
+
+// TestSmolagentsFinishReasonFromTheRawResponse: smolagents records no
+// finish reason but its ChatMessage's raw response repr has one, read once
+// the repr's usage has shown it is this call's.
+func TestSmolagentsFinishReasonFromTheRawResponse(t *testing.T) {
+	output := func(prompt int) string {
+		return `{"role": "assistant", "raw": "ChatCompletion(id='chatcmpl-fake25', choices=[Choice(finish_reason='tool_calls', index=0, ` +
+			`logprobs=None, message=ChatCompletionMessage(content=None, role='assistant'))], object='chat.completion', ` +
+			`usage=CompletionUsage(completion_tokens=53, prompt_tokens=` + strconv.Itoa(prompt) + `, total_tokens=483))"}`
+	}
+	span := func(out string) testSpan {
+		return newGenAISpan("OpenAIModel.generate", map[string]any{
+			"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
+			"llm.token_count.prompt": 430, "llm.token_count.completion": 53, "output.value": out,
+		})
+	}
+	p := recogniseLLM(t, span(output(430)), "openinference").patch
+	require.Equal(t, "tool_calls", p.FinishReasonRaw)
+	require.Equal(t, "tool_call", p.FinishReason)
+
+	p = recogniseLLM(t, span(output(999)), "openinference").patch
+	require.Empty(t, p.FinishReasonRaw, "another call's response")
 }

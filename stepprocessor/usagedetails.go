@@ -16,7 +16,8 @@ import (
 // usage object in its output.value JSON, where that is the whole response:
 // openai-agents' instrumentation records a streamed Responses API
 // response as [response], the OpenAI instrumentation a Chat Completions
-// one (fillUsageDetails). Anything else (no JSON, no usage, a count that
+// one (fillUsageDetails), and smolagents the repr of the SDK's response
+// under "raw", whose first choice also gives the finish reason. Anything else (no JSON, no usage, a count that
 // is no whole number) leaves the step as the keys gave it: output.value is
 // free text to the convention, not an error to report.
 func readOutputUsage(v pcommon.Value, p *step.Step) {
@@ -32,33 +33,54 @@ func readOutputUsage(v pcommon.Value, p *step.Step) {
 	case strings.Contains(s, "usage="):
 		// smolagents records its ChatMessage, whose "raw" is the repr of
 		// the SDK's response: ChatCompletion(..., usage=CompletionUsage(...)).
-		if usage, ok := rawReprUsage(strings.TrimSpace(s)); ok {
-			fillUsageDetails(usage, p)
+		// The finish reason is in it too, which smolagents records nowhere
+		// else: read once the usage has shown it is this call's response.
+		resp, ok := rawRepr(strings.TrimSpace(s))
+		if !ok {
+			return
+		}
+		if usage, ok := (pyUsage{resp}).member("usage"); ok && fillUsageDetails(usage, p) && p.FinishReasonRaw == "" {
+			p.FinishReasonRaw, p.FinishReason = reprFinish(resp)
 		}
 	}
 	// Most outputs are messages, and neither: no JSON check for them.
 }
 
-// rawReprUsage finds the usage in the repr under the "raw" member of an
-// output.value object.
-func rawReprUsage(s string) (usageObject, bool) {
+// rawRepr parses the repr under the "raw" member of an output.value
+// object: the SDK's response, ChatCompletion(...).
+func rawRepr(s string) (pyValue, bool) {
 	if !strings.HasPrefix(s, "{") {
-		return nil, false
+		return pyValue{}, false
 	}
 	out, ok := newJSONObject(s)
 	if !ok {
-		return nil, false
+		return pyValue{}, false
 	}
 	raw, _ := out.lookup("raw")
 	text, ok := raw.(string)
 	if !ok {
-		return nil, false
+		return pyValue{}, false
 	}
 	resp, err := parsePyRepr(text)
 	if err != nil || resp.kind != pyCall {
-		return nil, false
+		return pyValue{}, false
 	}
-	return pyUsage{resp.pyValue}.member("usage")
+	return resp.pyValue, true
+}
+
+// reprFinish reads the first choice's finish_reason of a ChatCompletion
+// repr, raw and normalised; "" when it has none.
+func reprFinish(resp pyValue) (raw, norm string) {
+	choices, ok := resp.field("choices")
+	if !ok || choices.kind != pyList || len(choices.items) == 0 {
+		return "", ""
+	}
+	first := choices.items[0].val
+	fr, ok := first.field("finish_reason")
+	if !ok || fr.kind != pyStr || fr.text == "" {
+		return "", ""
+	}
+	return finishFromValue(pcommon.NewValueStr(fr.text))
 }
 
 // fillUsageDetails sets the cache-read and reasoning counts that p lacks
@@ -70,15 +92,15 @@ func rawReprUsage(s string) (usageObject, bool) {
 // reasoning. The object is believed only when its input count is p's
 // prompt count, so that some other usage (an aggregate, a tool's, or
 // Anthropic's, whose input_tokens leaves the cache out) is never read as
-// this call's. cache_write_tokens is not read: the openai SDK's model
-// writes 0 there when the API sent none.
-func fillUsageDetails(usage usageObject, p *step.Step) {
+// this call's; it reports whether it was. cache_write_tokens is not read:
+// the openai SDK's model writes 0 there when the API sent none.
+func fillUsageDetails(usage usageObject, p *step.Step) bool {
 	if p.PromptTokens == nil {
-		return
+		return false
 	}
 	input, ok := usage.count("input_tokens", "prompt_tokens")
 	if !ok || input != *p.PromptTokens {
-		return
+		return false
 	}
 	if d, ok := usage.member("input_tokens_details", "prompt_tokens_details"); ok && p.CachedInputTokens == nil {
 		if n, ok := d.count("cached_tokens"); ok {
@@ -90,6 +112,7 @@ func fillUsageDetails(usage usageObject, p *step.Step) {
 			p.ReasoningTokens = step.Int(n)
 		}
 	}
+	return true
 }
 
 // usageObject is a provider's usage as one emitter wrote it: JSON text

@@ -124,7 +124,8 @@ export const suites = [
     // (weather_agent.run) names the agent only in the span name and carries
     // the run's summed counts, which must give no step. A blocking call's
     // output.value holds the SDK response's repr under "raw", whose usage
-    // the step reads for the cache and reasoning; a stream's raw is null.
+    // and first choice the step reads for the cache, reasoning and finish
+    // reason; a stream's raw is null.
     name: 'smolagents-openinference',
     library: 'smolagents + openinference-instrumentation-smolagents',
     venv: 'agents',
@@ -132,7 +133,7 @@ export const suites = [
     source: 'openinference',
     calls: 4,
     model: 'request',
-    gives: { block: ['prompt', 'completion', 'total', 'cached', 'reasoning'], stream: ['prompt', 'completion', 'total'] },
+    gives: { block: ['prompt', 'completion', 'total', 'cached', 'reasoning', 'finish'], stream: ['prompt', 'completion', 'total'] },
     runPerLoop: true,
   },
   {
