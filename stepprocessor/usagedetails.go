@@ -1,7 +1,6 @@
 package stepprocessor
 
 import (
-	"math"
 	"strings"
 
 	"github.com/segmentio/encoding/json"
@@ -17,9 +16,10 @@ import (
 // openai-agents' instrumentation records a streamed Responses API
 // response as [response], the OpenAI instrumentation a Chat Completions
 // one (fillUsageDetails), and smolagents the repr of the SDK's response
-// under "raw", whose first choice also gives the finish reason. Anything else (no JSON, no usage, a count that
-// is no whole number) leaves the step as the keys gave it: output.value is
-// free text to the convention, not an error to report.
+// under "raw", whose first choice also gives the finish reason. Anything
+// else (no JSON, no usage, a count that is no whole number) leaves the
+// step as the keys gave it: output.value is free text to the convention,
+// not an error to report.
 func readOutputUsage(v pcommon.Value, p *step.Step) {
 	if p.PromptTokens == nil || v.Type() != pcommon.ValueTypeStr {
 		return
@@ -208,16 +208,15 @@ func jsonMemberOf(o jsonObject, keys ...string) (jsonObject, bool) {
 	return jsonObject{}, false
 }
 
-// jsonCount returns the whole, non-negative number under the first of keys
-// that holds a number.
+// jsonCount returns the count under the first of keys that holds a
+// number, if that number is a count by step's rule (usageCount: whole,
+// non-negative, at most 2^53).
 func jsonCount(o jsonObject, keys ...string) (int64, bool) {
 	for _, k := range keys {
 		x, _ := o.lookup(k)
 		if f, ok := x.(float64); ok {
-			if f < 0 || f > 1<<53 || f != math.Trunc(f) {
-				return 0, false
-			}
-			return int64(f), true
+			n, err := usageCount(f)
+			return n, err == nil
 		}
 	}
 	return 0, false
