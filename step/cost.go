@@ -95,7 +95,7 @@ func (s *Step) price(e *pricing.Engine, fillWindow bool, cell func() *costCell) 
 	case q.HasCatalogue:
 		cost = &q.Catalogue
 	case strings.HasPrefix(s.CostSource, CostSourceCataloguePrefix):
-		s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = nil, nil, nil, ""
+		s.clearCost()
 	}
 	if cost != nil && !(ValidUSD(cost.Total) && ValidUSD(cost.Input) && ValidUSD(cost.Output)) {
 		// Counts no call could have (a fuzzed or corrupt span) priced past
@@ -103,7 +103,7 @@ func (s *Step) price(e *pricing.Engine, fillWindow bool, cell func() *costCell) 
 		// quote of the same step.
 		cost = nil
 		if s.CostSource == CostSourceConfig || strings.HasPrefix(s.CostSource, CostSourceCataloguePrefix) {
-			s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = nil, nil, nil, ""
+			s.clearCost()
 		}
 	}
 	window := fillWindow && s.ContextWindowLimit == nil && q.ContextWindow > 0
@@ -119,6 +119,11 @@ func (s *Step) price(e *pricing.Engine, fillWindow bool, cell func() *costCell) 
 		c.usd = [3]float64{cost.Total, cost.Input, cost.Output}
 		s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = &c.usd[0], &c.usd[1], &c.usd[2], cost.Source
 	}
+}
+
+// clearCost drops the step's cost fields, as one group.
+func (s *Step) clearCost() {
+	s.CostUSD, s.InputCostUSD, s.OutputCostUSD, s.CostSource = nil, nil, nil, ""
 }
 
 // costCell holds what one priced step points to: its three amounts and its
